@@ -1,0 +1,1 @@
+# Build rules for bindings/lua, included by the top Makefile.am.

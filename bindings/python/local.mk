@@ -1,0 +1,1 @@
+# Build rules for bindings/python, included by the top Makefile.am.

@@ -1,0 +1,1 @@
+# Hardening flags for the library (filled in by the ABI work).
