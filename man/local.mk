@@ -1,0 +1,1 @@
+# Build rules for man, included by the top Makefile.am.

@@ -1,0 +1,1 @@
+# Build rules for tests/abi, included by the top Makefile.am.

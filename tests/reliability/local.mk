@@ -1,0 +1,1 @@
+# Build rules for tests/reliability, included by the top Makefile.am.
