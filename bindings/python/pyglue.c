@@ -47,6 +47,11 @@ struct pyprobe_handle {
     PyObject *init;       /* init(), or NULL */
     PyObject *fini;       /* fini(), or NULL */
     PyObject *report;     /* report(exception, fn), or NULL */
+    /* Submit attempts that found the queue full and were retried.  The
+     * library counts each as rejected; metrics subtract them, so that
+     * "rejected" counts submits that failed, as in C. */
+    atomic_uint_fast64_t retries;
+    int handoff;          /* a probe without buffer */
     pyprobe_handle *prev;
     pyprobe_handle *next;
 };
@@ -406,20 +411,31 @@ static PyObject *code_or_raise(int rc)
     return rc == INTERRUPTED ? NULL : PyLong_FromLong(rc);
 }
 
-static int pool_run_slice(void *target, void *task, long ms)
+struct submit {
+    pyprobe_handle *h;
+    struct pytask *t;
+};
+
+static int pool_run_slice(void *target, void *submit, long ms)
 {
-    return pool_run_timed(target, run_task, task, ms);
+    struct submit *s = submit;
+    int rc = pool_run_timed(target, run_task, s->t, ms);
+
+    if (rc == PROBE_ETIMEDOUT)
+        atomic_fetch_add(&s->h->retries, 1);
+    return rc;
 }
 
 /* The probe API has no timed submit, so poll with a growing pause. */
-static int probe_run_slice(void *target, void *task, long ms)
+static int probe_run_slice(void *target, void *submit, long ms)
 {
+    struct submit *s = submit;
     int64_t end = now_ms() + ms;
     long pause = 50;
     int rc;
 
     for (;;) {
-        rc = probe_try_run(target, run_task, task);
+        rc = probe_try_run(target, run_task, s->t);
         if (rc != PROBE_EFULL)
             return rc;
         if (now_ms() >= end)
@@ -529,6 +545,7 @@ pyprobe_handle *pyprobe_new(int is_probe, probe_config *config,
                             PyObject *init, PyObject *fini, PyObject *report)
 {
     pyprobe_handle *h;
+    long long buffer = -1;
 
     if (config == NULL || python_gone())
         return NULL;
@@ -540,6 +557,9 @@ pyprobe_handle *pyprobe_new(int is_probe, probe_config *config,
     h->init = new_ref_or_null(init);
     h->fini = new_ref_or_null(fini);
     h->report = new_ref_or_null(report);
+    h->handoff = is_probe && probe_config_get(config, PROBE_OPT_BUFFER,
+                                              &buffer) == PROBE_OK &&
+                 buffer == 0;
     probe_config_set_hooks(config, on_init, on_fini, h);
     probe_config_set_discard(config, on_discard, h);
     if (h->log != NULL)
@@ -629,28 +649,44 @@ probe *pyprobe_probe(pyprobe_handle *h)
 PyObject *pyprobe_run(pyprobe_handle *h, PyObject *fn, PyObject *args,
                       PyObject *kwargs, PyObject *report, long timeout_ms)
 {
-    struct pytask *t;
+    struct submit s;
     int rc;
 
     if (h == NULL)
         return PyLong_FromLong(PROBE_EINVAL);
-    t = task_new(fn, args, kwargs,
-                 report != NULL && report != Py_None ? report : h->report,
-                 NULL);
-    if (t == NULL)
+    s.h = h;
+    s.t = task_new(fn, args, kwargs,
+                   report != NULL && report != Py_None ? report : h->report,
+                   NULL);
+    if (s.t == NULL)
         return NULL;
 
-    /* The fast path never blocks, so it keeps the GIL. */
-    rc = h->pool != NULL ? pool_try_run(h->pool, run_task, t)
-                         : probe_try_run(h->probe, run_task, t);
+    /* The fast path never blocks, so it keeps the GIL.  NOTE: without a
+     * buffer, probe_try_run() can wait for the worker's running task (it
+     * may pass its busy check just after the worker took the previous
+     * task), so a handoff probe releases the GIL even here. */
+    if (h->pool != NULL) {
+        rc = pool_try_run(h->pool, run_task, s.t);
+    } else if (h->handoff) {
+        Py_BEGIN_ALLOW_THREADS
+        rc = probe_try_run(h->probe, run_task, s.t);
+        Py_END_ALLOW_THREADS
+    } else {
+        rc = probe_try_run(h->probe, run_task, s.t);
+    }
     if (rc == PROBE_EFULL && timeout_ms != 0) {
+        atomic_fetch_add(&h->retries, 1);
         if (h->pool != NULL)
-            rc = wait_sliced(pool_run_slice, h->pool, t, timeout_ms);
+            rc = wait_sliced(pool_run_slice, h->pool, &s, timeout_ms);
         else
-            rc = wait_sliced(probe_run_slice, h->probe, t, timeout_ms);
+            rc = wait_sliced(probe_run_slice, h->probe, &s, timeout_ms);
+        /* The last timed-out slice was a rejection, not a retry. */
+        if (h->pool != NULL &&
+            (rc == PROBE_ETIMEDOUT || rc == INTERRUPTED))
+            atomic_fetch_sub(&h->retries, 1);
     }
     if (rc != PROBE_OK)
-        task_free(t);
+        task_free(s.t);
     return code_or_raise(rc);
 }
 
@@ -712,7 +748,7 @@ PyObject *pyprobe_resize(pyprobe_handle *h, size_t size)
 
 PyObject *pyprobe_metrics(pyprobe_handle *h)
 {
-    uint64_t values[PROBE_METRIC_COUNT];
+    uint64_t values[PROBE_METRIC_COUNT], retries;
     PyObject *out;
     int i, n;
 
@@ -721,6 +757,11 @@ PyObject *pyprobe_metrics(pyprobe_handle *h)
     n = pool_metrics(h->pool, values, PROBE_METRIC_COUNT);
     if (n < 0)
         return PyLong_FromLong(n);
+    retries = atomic_load(&h->retries);
+    if (n > PROBE_METRIC_REJECTED)
+        values[PROBE_METRIC_REJECTED] -=
+            retries < values[PROBE_METRIC_REJECTED]
+                ? retries : values[PROBE_METRIC_REJECTED];
     out = PyTuple_New(n);
     for (i = 0; out != NULL && i < n; i++) {
         PyObject *v = PyLong_FromUnsignedLongLong(values[i]);
