@@ -26,7 +26,7 @@ import threading
 import traceback
 from typing import Any, Callable, Optional, Union
 
-from . import capi as _capi
+from . import capi as _api
 from . import _capi as _ext
 
 __all__ = [
@@ -49,7 +49,7 @@ exit_timeout: float = 2.0
 class Error(Exception):
     """A failed probe call; ``code`` is the C library's PROBE_E* code."""
 
-    code: int = _capi.PROBE_ERROR
+    code: int = _api.PROBE_ERROR
 
     def __init__(self, message: str, code: Optional[int] = None) -> None:
         super().__init__(message)
@@ -60,67 +60,67 @@ class Error(Exception):
 class InvalidArgument(Error, ValueError):
     """An argument was rejected (PROBE_EINVAL)."""
 
-    code = _capi.PROBE_EINVAL
+    code = _api.PROBE_EINVAL
 
 
 class NoMemory(Error, MemoryError):
     """The library ran out of memory (PROBE_ENOMEM)."""
 
-    code = _capi.PROBE_ENOMEM
+    code = _api.PROBE_ENOMEM
 
 
 class Stopped(Error, RuntimeError):
     """The probe or pool is stopped or stopping (PROBE_ESTOPPED)."""
 
-    code = _capi.PROBE_ESTOPPED
+    code = _api.PROBE_ESTOPPED
 
 
 class Cancelled(Error):
     """The context was cancelled, or the task will never run."""
 
-    code = _capi.PROBE_ECANCELED
+    code = _api.PROBE_ECANCELED
 
 
 class Full(Error):
     """The queue is full and the submit would block (PROBE_EFULL)."""
 
-    code = _capi.PROBE_EFULL
+    code = _api.PROBE_EFULL
 
 
 class Timeout(Error, TimeoutError):
     """The timeout expired first (PROBE_ETIMEDOUT)."""
 
-    code = _capi.PROBE_ETIMEDOUT
+    code = _api.PROBE_ETIMEDOUT
 
 
 class Deadlock(Error, RuntimeError):
     """The call would wait on the worker making it (PROBE_EDEADLK)."""
 
-    code = _capi.PROBE_EDEADLK
+    code = _api.PROBE_EDEADLK
 
 
 class ThreadStartError(Error, RuntimeError):
     """A worker thread could not be started (PROBE_ETHREAD)."""
 
-    code = _capi.PROBE_ETHREAD
+    code = _api.PROBE_ETHREAD
 
 
 class Forked(Error, RuntimeError):
     """The handle belongs to the parent process (PROBE_EFORKED)."""
 
-    code = _capi.PROBE_EFORKED
+    code = _api.PROBE_EFORKED
 
 
 class InitFailed(Error, RuntimeError):
     """A worker's init hook failed (PROBE_EINIT)."""
 
-    code = _capi.PROBE_EINIT
+    code = _api.PROBE_EINIT
 
 
 class Busy(Error):
     """The task is already running or finished (PROBE_EBUSY)."""
 
-    code = _capi.PROBE_EBUSY
+    code = _api.PROBE_EBUSY
 
 
 _ERRORS = {cls.code: cls for cls in (
@@ -130,9 +130,9 @@ _ERRORS = {cls.code: cls for cls in (
 
 def _error(code: int, call: str) -> Error:
     """Build the exception for a failed ``call`` from the thread's record."""
-    detail = _capi.probe_last_message()
-    if _capi.probe_last_error() != code or not detail:
-        detail = _capi.probe_strerror(code)
+    detail = _api.probe_last_message()
+    if _api.probe_last_error() != code or not detail:
+        detail = _api.probe_strerror(code)
     cls = _ERRORS.get(code, Error)
     return cls(f"{call}: {detail}", code)
 
@@ -164,11 +164,11 @@ def _timeout_ms(timeout: Optional[float], name: str = "timeout") -> int:
 class StopMode(enum.IntEnum):
     """What a stop does with tasks still queued."""
 
-    DRAIN = _capi.PROBE_DRAIN
+    DRAIN = _api.PROBE_DRAIN
     """Run every queued task, then stop."""
-    KEEP = _capi.PROBE_KEEP
+    KEEP = _api.PROBE_KEEP
     """Leave queued tasks for a later ``start()``."""
-    DISCARD = _capi.PROBE_DISCARD
+    DISCARD = _api.PROBE_DISCARD
     """Drop queued tasks; they go to the ``discard`` callable."""
 
 
@@ -191,8 +191,8 @@ def _stop_mode(mode: Union[str, int]) -> int:
             from None
 
 
-_METRIC_NAMES = tuple(_capi.probe_metric_name(i)
-                      for i in range(_capi.PROBE_METRIC_COUNT))
+_METRIC_NAMES = tuple(_api.probe_metric_name(i)
+                      for i in range(_api.PROBE_METRIC_COUNT))
 
 _MetricsBase = collections.namedtuple(  # type: ignore[misc]
     "_MetricsBase", _METRIC_NAMES)
@@ -212,7 +212,7 @@ class Metrics(_MetricsBase):
 
 def version() -> str:
     """Return the C library's version, "MAJOR.MINOR.PATCH"."""
-    return _capi.probe_version()
+    return _api.probe_version()
 
 
 __version__ = version()
@@ -220,7 +220,7 @@ __version__ = version()
 
 def current_id() -> Optional[str]:
     """Return the ID of the worker running the calling task, or None."""
-    return _capi.probe_current_id()
+    return _api.probe_current_id()
 
 
 def current_context() -> Optional["Context"]:
@@ -229,10 +229,10 @@ def current_context() -> Optional["Context"]:
     For a group task this is the group's context.  Poll ``done`` in long
     tasks to notice a stop or a cancel.
     """
-    ptr = _capi.probe_current_ctx()
+    ptr = _api.probe_current_ctx()
     if ptr is None:
         return None
-    return Context._own(_capi.probe_ctx_ref(ptr))
+    return Context._own(_api.probe_ctx_ref(ptr))
 
 
 # ---------------------------------------------------------------------
@@ -256,14 +256,14 @@ class Context:
         self._ptr = None
         if timeout is not None:
             ms = _timeout_ms(timeout)
-            ptr = _capi.probe_ctx_new_timeout(
+            ptr = _api.probe_ctx_new_timeout(
                 parent._ptr if parent is not None else None, ms)
         elif parent is not None:
-            ptr = _capi.probe_ctx_new_child(parent._ptr)
+            ptr = _api.probe_ctx_new_child(parent._ptr)
         else:
-            ptr = _capi.probe_ctx_new()
+            ptr = _api.probe_ctx_new()
         if ptr is None:
-            raise _error(_capi.probe_last_error(), "Context")
+            raise _error(_api.probe_last_error(), "Context")
         self._ptr = ptr
 
     @classmethod
@@ -279,28 +279,28 @@ class Context:
 
     def cancel(self) -> None:
         """Cancel this context and its descendants.  Idempotent."""
-        _check(_capi.probe_ctx_cancel(self._ptr), "Context.cancel")
+        _check(_api.probe_ctx_cancel(self._ptr), "Context.cancel")
 
     @property
     def done(self) -> bool:
         """True once the context is cancelled or its deadline passed."""
-        return bool(_capi.probe_ctx_done(self._ptr))
+        return bool(_api.probe_ctx_done(self._ptr))
 
     @property
     def error(self) -> Optional[Error]:
         """None while live, else ``Cancelled`` or ``Timeout`` (deadline)."""
-        code = _capi.probe_ctx_err(self._ptr)
-        if code == _capi.PROBE_OK:
+        code = _api.probe_ctx_err(self._ptr)
+        if code == _api.PROBE_OK:
             return None
         cls = _ERRORS.get(code, Error)
-        return cls(f"context: {_capi.probe_strerror(code)}", code)
+        return cls(f"context: {_api.probe_strerror(code)}", code)
 
     def wait(self, timeout: Optional[float] = None) -> bool:
         """Block until cancelled or ``timeout`` seconds pass (None: no
         limit).  Returns True when cancelled, False on timeout, like
         :meth:`threading.Event.wait`."""
         rc = _ext.pyprobe_ctx_wait(self._ptr, _timeout_ms(timeout))
-        if rc == _capi.PROBE_ETIMEDOUT:
+        if rc == _api.PROBE_ETIMEDOUT:
             return False
         _check(rc, "Context.wait")
         return True
@@ -311,13 +311,13 @@ class Context:
         It suits ``select``, ``selectors`` and ``loop.add_reader``.  The
         context owns it: do not read from it or close it.
         """
-        fd = _capi.probe_ctx_fd(self._ptr)
+        fd = _api.probe_ctx_fd(self._ptr)
         _check(fd, "Context.fileno")
         return fd
 
     def __del__(self) -> None:
         if getattr(self, "_ptr", None) is not None:
-            _capi.probe_ctx_free(self._ptr)
+            _api.probe_ctx_free(self._ptr)
             self._ptr = None
 
     def __repr__(self) -> str:
@@ -424,11 +424,11 @@ class _Engine:
         idle_ms = 0 if idle_timeout is None else _timeout_ms(
             idle_timeout, "idle_timeout")
         options = [
-            (_capi.PROBE_OPT_SIZE, _positive_int(size, "size")),
-            (_capi.PROBE_OPT_BUFFER, _positive_int(buffer, "buffer")),
-            (_capi.PROBE_OPT_MIN_SIZE, _positive_int(min_size, "min_size")),
-            (_capi.PROBE_OPT_IDLE_TIMEOUT_MS, idle_ms),
-            (_capi.PROBE_OPT_STACK_SIZE,
+            (_api.PROBE_OPT_SIZE, _positive_int(size, "size")),
+            (_api.PROBE_OPT_BUFFER, _positive_int(buffer, "buffer")),
+            (_api.PROBE_OPT_MIN_SIZE, _positive_int(min_size, "min_size")),
+            (_api.PROBE_OPT_IDLE_TIMEOUT_MS, idle_ms),
+            (_api.PROBE_OPT_STACK_SIZE,
              _positive_int(stack_size, "stack_size")),
         ]
         log = _log_callable(logger)
@@ -438,28 +438,28 @@ class _Engine:
         fini = _hook(fini, "fini")
         discard = _hook(discard, "discard")
         call = type(self).__name__
-        cfg = _capi.probe_config_new()
+        cfg = _api.probe_config_new()
         if cfg is None:
             raise NoMemory(f"{call}: out of memory")
         try:
             for option, value in options:
-                _check(_capi.probe_config_set(cfg, option, value),
+                _check(_api.probe_config_set(cfg, option, value),
                        f"{call}: {_option_name(option)}={value}")
             if context is not None:
-                _check(_capi.probe_config_set_ctx(cfg, context._ptr), call)
+                _check(_api.probe_config_set_ctx(cfg, context._ptr), call)
             if name is not None:
-                _check(_capi.probe_config_set_name(cfg, name),
+                _check(_api.probe_config_set_name(cfg, name),
                        f"{call}: name={name!r}")
             self._h = _ext.pyprobe_new(self._is_probe, cfg, log,
                                        int(log_level), discard, init, fini,
                                        report)
         finally:
-            _capi.probe_config_free(cfg)
+            _api.probe_config_free(cfg)
         if self._h is None:
             if _ext.pyprobe_exiting():
                 raise Stopped(f"{call}: the interpreter is exiting",
-                              _capi.PROBE_ESTOPPED)
-            raise _error(_capi.probe_last_error(), call)
+                              _api.PROBE_ESTOPPED)
+            raise _error(_api.probe_last_error(), call)
 
     def run(self, fn: Callable[..., Any], /, *args: Any,
             **kwargs: Any) -> None:
@@ -532,7 +532,7 @@ class _Engine:
 
     def _handle(self) -> Any:
         if self._h is None:
-            raise Stopped(f"{self._kind}: closed", _capi.PROBE_ESTOPPED)
+            raise Stopped(f"{self._kind}: closed", _api.PROBE_ESTOPPED)
         return self._h
 
 
@@ -554,18 +554,18 @@ class Probe(_Engine):
     @property
     def running(self) -> bool:
         """True while the worker thread runs."""
-        return bool(_capi.probe_running(
+        return bool(_api.probe_running(
             _ext.pyprobe_probe(self._handle())))
 
     @property
     def idle(self) -> bool:
         """True while the worker runs and executes no task."""
-        return bool(_capi.probe_idle(_ext.pyprobe_probe(self._handle())))
+        return bool(_api.probe_idle(_ext.pyprobe_probe(self._handle())))
 
     @property
     def id(self) -> str:
         """The probe's ID, unique in the process, stable across restarts."""
-        return _capi.probe_id(_ext.pyprobe_probe(self._handle()))
+        return _api.probe_id(_ext.pyprobe_probe(self._handle()))
 
     def __repr__(self) -> str:
         if self._h is None:
@@ -634,8 +634,8 @@ class Pool(_Engine):
         ptr = _ext.pyprobe_submit(self._handle(), fn, args, kwargs or None,
                                   cell)
         if ptr is None:
-            code = _capi.probe_last_error()
-            raise _error(code if code < 0 else _capi.PROBE_ENOMEM,
+            code = _api.probe_last_error()
+            raise _error(code if code < 0 else _api.PROBE_ENOMEM,
                          "pool.submit")
         return Future(ptr, cell)
 
@@ -646,22 +646,22 @@ class Pool(_Engine):
     @property
     def size(self) -> int:
         """The configured number of workers."""
-        return _capi.pool_size(_ext.pyprobe_pool(self._handle()))
+        return _api.pool_size(_ext.pyprobe_pool(self._handle()))
 
     @property
     def running(self) -> int:
         """The number of live worker threads."""
-        return _capi.pool_running(_ext.pyprobe_pool(self._handle()))
+        return _api.pool_running(_ext.pyprobe_pool(self._handle()))
 
     @property
     def idle(self) -> int:
         """The number of live workers executing no task."""
-        return _capi.pool_idle(_ext.pyprobe_pool(self._handle()))
+        return _api.pool_idle(_ext.pyprobe_pool(self._handle()))
 
     @property
     def id(self) -> str:
         """The pool's ID, unique in the process."""
-        return _capi.pool_id(_ext.pyprobe_pool(self._handle()))
+        return _api.pool_id(_ext.pyprobe_pool(self._handle()))
 
     def __enter__(self) -> "Pool":
         return self
@@ -688,7 +688,7 @@ class Future:
         self._cell = cell
 
     def _status(self) -> int:
-        return _capi.probe_future_status(self._ptr)
+        return _api.probe_future_status(self._ptr)
 
     def result(self, timeout: Optional[float] = None) -> Any:
         """Wait and return the call's result, or raise its exception.
@@ -704,36 +704,36 @@ class Future:
         """Wait and return the call's exception, or None if it returned."""
         _check(_ext.pyprobe_future_wait(self._ptr, _timeout_ms(timeout)),
                "Future.result")
-        if self._status() != _capi.PROBE_FUTURE_DONE:
+        if self._status() != _api.PROBE_FUTURE_DONE:
             raise Cancelled("Future.result: the call was cancelled or "
-                            "discarded", _capi.PROBE_ECANCELED)
+                            "discarded", _api.PROBE_ECANCELED)
         return self._cell[1]
 
     def cancel(self) -> bool:
         """Cancel the call if it has not started.  Returns True if it will
         never run, False once it runs or finished."""
-        rc = _capi.probe_future_cancel(self._ptr)
-        if rc == _capi.PROBE_EBUSY:
+        rc = _api.probe_future_cancel(self._ptr)
+        if rc == _api.PROBE_EBUSY:
             return self.cancelled()
         _check(rc, "Future.cancel")
         return True
 
     def done(self) -> bool:
         """True once the call finished, was cancelled or discarded."""
-        return self._status() >= _capi.PROBE_FUTURE_DONE
+        return self._status() >= _api.PROBE_FUTURE_DONE
 
     def running(self) -> bool:
         """True while the call runs."""
-        return self._status() == _capi.PROBE_FUTURE_RUNNING
+        return self._status() == _api.PROBE_FUTURE_RUNNING
 
     def cancelled(self) -> bool:
         """True if the call was cancelled or discarded."""
-        return self._status() in (_capi.PROBE_FUTURE_CANCELLED,
-                                  _capi.PROBE_FUTURE_DISCARDED)
+        return self._status() in (_api.PROBE_FUTURE_CANCELLED,
+                                  _api.PROBE_FUTURE_DISCARDED)
 
     def __del__(self) -> None:
         if getattr(self, "_ptr", None) is not None:
-            _capi.probe_future_free(self._ptr)
+            _api.probe_future_free(self._ptr)
             self._ptr = None
 
     def __repr__(self) -> str:
@@ -765,11 +765,11 @@ class Group:
     def __init__(self, pool: Pool, cancel_on_error: bool = False) -> None:
         self._ptr = None
         self._pool = pool
-        flags = _capi.PROBE_GROUP_CANCEL_ON_ERROR if cancel_on_error else 0
-        ptr = _capi.pool_group_new(_ext.pyprobe_pool(pool._handle()), flags)
+        flags = _api.PROBE_GROUP_CANCEL_ON_ERROR if cancel_on_error else 0
+        ptr = _api.pool_group_new(_ext.pyprobe_pool(pool._handle()), flags)
         if ptr is None:
-            code = _capi.probe_last_error()
-            raise _error(code if code < 0 else _capi.PROBE_ESTOPPED,
+            code = _api.probe_last_error()
+            raise _error(code if code < 0 else _api.PROBE_ESTOPPED,
                          "pool.group")
         self._ptr = ptr
         self._errors: list = []
@@ -793,7 +793,7 @@ class Group:
 
     def cancel(self) -> None:
         """Cancel the group: its queued tasks will not run."""
-        _check(_capi.probe_group_cancel(self._ptr), "group.cancel")
+        _check(_api.probe_group_cancel(self._ptr), "group.cancel")
 
     @property
     def exception(self) -> Optional[BaseException]:
@@ -803,13 +803,13 @@ class Group:
     @property
     def failed(self) -> bool:
         """True once a task of the group failed."""
-        return _capi.probe_group_error(self._ptr) != 0
+        return _api.probe_group_error(self._ptr) != 0
 
     @property
     def context(self) -> Context:
         """The group's context, a child of the pool's run context."""
-        return Context._own(_capi.probe_ctx_ref(
-            _capi.probe_group_ctx(self._ptr)))
+        return Context._own(_api.probe_ctx_ref(
+            _api.probe_group_ctx(self._ptr)))
 
     def __enter__(self) -> "Group":
         return self
@@ -823,7 +823,7 @@ class Group:
 
     def __del__(self) -> None:
         if getattr(self, "_ptr", None) is not None:
-            _capi.probe_group_free(self._ptr)
+            _api.probe_group_free(self._ptr)
             self._ptr = None
 
 
@@ -914,10 +914,10 @@ class Executor(_cf.Executor):
 
 
 def _option_name(option: int) -> str:
-    names = {_capi.PROBE_OPT_SIZE: "size", _capi.PROBE_OPT_BUFFER: "buffer",
-             _capi.PROBE_OPT_MIN_SIZE: "min_size",
-             _capi.PROBE_OPT_IDLE_TIMEOUT_MS: "idle_timeout",
-             _capi.PROBE_OPT_STACK_SIZE: "stack_size"}
+    names = {_api.PROBE_OPT_SIZE: "size", _api.PROBE_OPT_BUFFER: "buffer",
+             _api.PROBE_OPT_MIN_SIZE: "min_size",
+             _api.PROBE_OPT_IDLE_TIMEOUT_MS: "idle_timeout",
+             _api.PROBE_OPT_STACK_SIZE: "stack_size"}
     return names.get(option, str(option))
 
 
