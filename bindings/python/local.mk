@@ -23,6 +23,7 @@ probe_python_sources = \
 	bindings/python/tests/sigint_child.py \
 	bindings/python/bench_submit.py \
 	bindings/python/README.md \
+	bindings/python/BENCHMARKS.md \
 	examples/python/hash_tree.py \
 	scripts/packages.d/python \
 	scripts/checks.d/40-python-other.sh
@@ -45,7 +46,7 @@ bindings_python__capi_la_CPPFLAGS = $(AM_CPPFLAGS) \
 # SWIG's wrappers have unused `self` parameters and no prototypes.
 bindings_python__capi_la_CFLAGS = $(AM_CFLAGS) -fno-strict-aliasing \
 	-Wno-unused-parameter -Wno-missing-prototypes
-bindings_python__capi_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version \
+bindings_python__capi_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -shared \
 	-shrext $(PYTHON_EXT_SUFFIX)
 bindings_python__capi_la_LIBADD = lib/libprobe.la
 

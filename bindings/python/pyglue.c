@@ -33,7 +33,7 @@
 
 /* Length of one wait slice: the worst delay before Ctrl-C is seen. */
 #define SLICE_MS 50L
-/* Longest pause between two polls of a probe, in microseconds. */
+/* Maximum pause between two polls of a probe, in microseconds. */
 #define POLL_MAX_US 2000L
 
 /* Returned by waits when a signal handler raised. */
@@ -653,7 +653,7 @@ PyObject *pyprobe_run(pyprobe_handle *h, PyObject *fn, PyObject *args,
     int rc;
 
     if (h == NULL)
-        return PyLong_FromLong(PROBE_EINVAL);
+        return PyLong_FromLong(PROBE_ESTOPPED);
     s.h = h;
     s.t = task_new(fn, args, kwargs,
                    report != NULL && report != Py_None ? report : h->report,
@@ -661,10 +661,11 @@ PyObject *pyprobe_run(pyprobe_handle *h, PyObject *fn, PyObject *args,
     if (s.t == NULL)
         return NULL;
 
-    /* The fast path never blocks, so it keeps the GIL.  NOTE: without a
-     * buffer, probe_try_run() can wait for the worker's running task (it
-     * may pass its busy check just after the worker took the previous
-     * task), so a handoff probe releases the GIL even here. */
+    /* A pool's or buffered probe's try-run only pushes to the ring, so it
+     * keeps the GIL.  NOTE: without a buffer, probe_try_run() can wait
+     * for the worker's running task, because its busy check may pass just
+     * after the worker took the previous task.  So a handoff probe
+     * releases the GIL here too. */
     if (h->pool != NULL) {
         rc = pool_try_run(h->pool, run_task, s.t);
     } else if (h->handoff) {
@@ -695,7 +696,7 @@ PyObject *pyprobe_stop(pyprobe_handle *h, int mode, long timeout_ms)
     int rc;
 
     if (h == NULL)
-        return PyLong_FromLong(PROBE_EINVAL);
+        return PyLong_FromLong(PROBE_ESTOPPED);
     if (timeout_ms == 0) {
         Py_BEGIN_ALLOW_THREADS
         rc = h->pool != NULL ? pool_stop(h->pool, mode, PROBE_NOWAIT)
@@ -717,7 +718,7 @@ PyObject *pyprobe_start(pyprobe_handle *h)
     int rc;
 
     if (h == NULL)
-        return PyLong_FromLong(PROBE_EINVAL);
+        return PyLong_FromLong(PROBE_ESTOPPED);
     /* NOTE: a start waits for a stop still in progress, and that wait
      * cannot be interrupted by Ctrl-C. */
     Py_BEGIN_ALLOW_THREADS
@@ -728,7 +729,9 @@ PyObject *pyprobe_start(pyprobe_handle *h)
 
 PyObject *pyprobe_wait(pyprobe_handle *h, long timeout_ms)
 {
-    if (h == NULL || h->pool == NULL)
+    if (h == NULL)
+        return PyLong_FromLong(PROBE_ESTOPPED);
+    if (h->pool == NULL)
         return PyLong_FromLong(PROBE_EINVAL);
     return code_or_raise(wait_sliced(pool_wait_slice, h->pool, NULL,
                                      timeout_ms));
@@ -738,7 +741,9 @@ PyObject *pyprobe_resize(pyprobe_handle *h, size_t size)
 {
     int rc;
 
-    if (h == NULL || h->pool == NULL)
+    if (h == NULL)
+        return PyLong_FromLong(PROBE_ESTOPPED);
+    if (h->pool == NULL)
         return PyLong_FromLong(PROBE_EINVAL);
     Py_BEGIN_ALLOW_THREADS
     rc = pool_resize(h->pool, size);
@@ -786,7 +791,9 @@ PyObject *pyprobe_group_run(pyprobe_handle *h, probe_group *group,
     struct pytask *t;
     int rc;
 
-    if (h == NULL || group == NULL)
+    if (h == NULL)
+        return PyLong_FromLong(PROBE_ESTOPPED);
+    if (group == NULL)
         return PyLong_FromLong(PROBE_EINVAL);
     t = task_new(fn, args, kwargs,
                  report != NULL && report != Py_None ? report : h->report,

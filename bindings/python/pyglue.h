@@ -5,7 +5,8 @@
  *
  * Functions returning PyObject * return NULL with a Python exception set
  * when a signal handler raised (KeyboardInterrupt) or an argument has the
- * wrong type; probe failures come back as negative PROBE_E* codes.
+ * wrong type.  Probe failures come back as negative PROBE_E* codes, and a
+ * NULL (closed) handle as PROBE_ESTOPPED.
  */
 #ifndef PROBE_PYGLUE_H
 #define PROBE_PYGLUE_H

@@ -162,7 +162,7 @@ def _timeout_ms(timeout: Optional[float], name: str = "timeout") -> int:
 
 
 class StopMode(enum.IntEnum):
-    """What a stop does with tasks still queued."""
+    """Fate of the tasks still queued when a stop begins."""
 
     DRAIN = _api.PROBE_DRAIN
     """Run every queued task, then stop."""
@@ -402,7 +402,7 @@ _run = _ext.pyprobe_run
 
 
 class _Engine:
-    """What probes and pools share: submit, stop, start, state."""
+    """Base of Probe and Pool: submit, stop, start and close."""
 
     _is_probe = 0
     _kind = "pool"
@@ -499,8 +499,9 @@ class _Engine:
         "keep" leaves them for :meth:`start`, "discard" hands them to the
         ``discard`` callable.  With ``wait`` the call returns once every
         worker exited, raising :class:`Timeout` after ``timeout`` seconds
-        (the stop goes on and may be repeated).  Idempotent; from one of
-        its own tasks only ``wait=False`` works (else :class:`Deadlock`).
+        (the stop goes on and may be repeated).  Idempotent.  From one of
+        its own tasks only ``wait=False`` works, else it raises
+        :class:`Deadlock`.
         """
         code = _stop_mode(mode)
         ms = _timeout_ms(timeout) if wait else 0

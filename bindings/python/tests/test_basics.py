@@ -224,6 +224,12 @@ class PoolTest(unittest.TestCase):
         pool.close()
         with self.assertRaises(probe.Stopped):
             pool.metrics()
+        with self.assertRaises(probe.Stopped):
+            pool.run(int)
+        with self.assertRaises(probe.Stopped):
+            pool.wait()
+        with self.assertRaises(probe.Stopped):
+            pool.group()
         pool.close()
 
     def test_idle_timeout_retires_workers(self):
