@@ -869,23 +869,33 @@ static int stop_handle_for(pyprobe_handle *h, long ms)
 PyObject *pyprobe_atexit(long timeout_ms)
 {
     int64_t deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
-    pyprobe_handle *h;
+    pyprobe_handle *h, **handles;
+    size_t i, count = 0;
     int64_t left;
 
     atomic_store(&exiting, 1);
-    for (h = live_handles; h != NULL; h = h->next) {
-        Py_BEGIN_ALLOW_THREADS
-        if (h->pool != NULL)
-            pool_stop(h->pool, PROBE_DISCARD, PROBE_NOWAIT);
+    /* Other threads may unlink handles while the GIL is released below;
+     * from now on nothing frees them, so a copy of the list stays valid. */
+    for (h = live_handles; h != NULL; h = h->next)
+        count++;
+    handles = PyMem_Malloc((count > 0 ? count : 1) * sizeof *handles);
+    if (handles == NULL)
+        return PyErr_NoMemory();
+    for (i = 0, h = live_handles; h != NULL; h = h->next)
+        handles[i++] = h;
+
+    Py_BEGIN_ALLOW_THREADS
+    for (i = 0; i < count; i++) {
+        if (handles[i]->pool != NULL)
+            pool_stop(handles[i]->pool, PROBE_DISCARD, PROBE_NOWAIT);
         else
-            probe_stop(h->probe, PROBE_DISCARD, PROBE_NOWAIT);
-        Py_END_ALLOW_THREADS
+            probe_stop(handles[i]->probe, PROBE_DISCARD, PROBE_NOWAIT);
     }
-    for (h = live_handles; h != NULL; h = h->next) {
+    for (i = 0; i < count; i++) {
         left = deadline - now_ms();
-        Py_BEGIN_ALLOW_THREADS
-        stop_handle_for(h, left > 0 ? (long)left : 0);
-        Py_END_ALLOW_THREADS
+        stop_handle_for(handles[i], left > 0 ? (long)left : 0);
     }
+    Py_END_ALLOW_THREADS
+    PyMem_Free(handles);
     Py_RETURN_NONE;
 }

@@ -11,17 +11,17 @@ from helpers import BOUND
 
 
 class ListHandler(logging.Handler):
-    """Collects records; ``seen`` is set once one matches ``wanted``."""
+    """Collects records; ``seen`` is set once one satisfies ``match``."""
 
-    def __init__(self, wanted=None):
+    def __init__(self, match=None):
         super().__init__(logging.DEBUG)
         self.records = []
-        self.wanted = wanted
+        self.match = match
         self.seen = threading.Event()
 
     def emit(self, record):
         self.records.append(record)
-        if self.wanted is not None and self.wanted(record):
+        if self.match is not None and self.match(record):
             self.seen.set()
 
 
