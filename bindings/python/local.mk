@@ -43,9 +43,11 @@ bindings_python__capi_la_SOURCES = \
 nodist_bindings_python__capi_la_SOURCES = bindings/python/probe_wrap.c
 bindings_python__capi_la_CPPFLAGS = $(AM_CPPFLAGS) \
 	-I$(top_srcdir)/bindings/python $(PYTHON_CFLAGS)
-# SWIG's wrappers have unused `self` parameters and no prototypes.
+# SWIG's wrappers have unused `self` parameters and no prototypes, and
+# SWIG 4.1 leaves out the type slots that Python 3.12 added.
 bindings_python__capi_la_CFLAGS = $(AM_CFLAGS) -fno-strict-aliasing \
-	-Wno-unused-parameter -Wno-missing-prototypes
+	-Wno-unused-parameter -Wno-missing-prototypes \
+	-Wno-missing-field-initializers
 bindings_python__capi_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -shared \
 	-shrext $(PYTHON_EXT_SUFFIX)
 bindings_python__capi_la_LIBADD = lib/libprobe.la

@@ -421,6 +421,9 @@ static int pool_run_slice(void *target, void *submit, long ms)
     struct submit *s = submit;
     int rc = pool_run_timed(target, run_task, s->t, ms);
 
+    /* A slice of 0 ms, at the deadline, reports a full queue. */
+    if (rc == PROBE_EFULL)
+        rc = PROBE_ETIMEDOUT;
     if (rc == PROBE_ETIMEDOUT)
         atomic_fetch_add(&s->h->retries, 1);
     return rc;

@@ -20,7 +20,7 @@ scratch=$(mktemp -d "${TMPDIR:-/tmp}/probe-python-other.XXXXXX")
 trap 'rm -rf "$scratch"' EXIT
 echo "40-python-other: building for $("$other" -V 2>&1) ($other) in $scratch"
 cd "$scratch"
-"$top/configure" --quiet --with-python="$other" \
+"$top/configure" --quiet --enable-werror --with-python="$other" \
     --with-python-sitedir="$scratch/site" >/dev/null
 # The rule for the runner exists only when the binding is configured.
 make -n bindings/python/run-tests >/dev/null 2>&1 || {
