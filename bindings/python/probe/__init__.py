@@ -24,7 +24,7 @@ import operator
 import os
 import threading
 import traceback
-from typing import Any, Callable, Optional, Union
+from typing import Any, Callable, Optional, TypeVar, Union
 
 from . import capi as _api
 from . import _capi as _ext
@@ -400,6 +400,8 @@ def _positive_int(value: Any, name: str) -> int:
 
 _run = _ext.pyprobe_run
 
+_EngineT = TypeVar("_EngineT", bound="_Engine")
+
 
 class _Engine:
     """Base of Probe and Pool: submit, stop, start and close."""
@@ -523,7 +525,7 @@ class _Engine:
         if getattr(self, "_h", None) is not None:
             self.close()
 
-    def __enter__(self) -> "_Engine":
+    def __enter__(self: _EngineT) -> _EngineT:
         return self
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
@@ -663,9 +665,6 @@ class Pool(_Engine):
     def id(self) -> str:
         """The pool's ID, unique in the process."""
         return _api.pool_id(_ext.pyprobe_pool(self._handle()))
-
-    def __enter__(self) -> "Pool":
-        return self
 
     def __repr__(self) -> str:
         if self._h is None:
@@ -897,8 +896,9 @@ class Executor(_cf.Executor):
 
     def shutdown(self, wait: bool = True, *,
                  cancel_futures: bool = False) -> None:
-        """Stop accepting work; run (or with ``cancel_futures`` cancel)
-        the queued calls; with ``wait``, return once all have finished."""
+        """Stop accepting work, then run the queued calls, or cancel them
+        with ``cancel_futures``.  With ``wait``, return once all have
+        finished."""
         with self._shutdown_lock:
             self._shutdown = True
         self._pool.stop(DISCARD if cancel_futures else DRAIN, wait=wait)

@@ -46,6 +46,29 @@ elif mode == "running":
     executor = probe.Executor(2)
     futures = [executor.submit(sum, range(10000)) for _ in range(100)]
     keep.extend([pool, executor])
+elif mode == "submitting":
+    # A daemon thread keeps a full queue full while the interpreter exits.
+    pool = probe.Pool(1, 4)
+    started = threading.Event()
+
+    def submit_forever():
+        while True:
+            try:
+                pool.run(time.sleep, 0.001)
+            except probe.Error:
+                return
+            started.set()
+
+    threading.Thread(target=submit_forever, daemon=True).start()
+    started.wait(30)
+    keep.append(pool)
+elif mode == "logging":
+    import logging
+    logging.basicConfig(level=logging.DEBUG, stream=sys.stderr)
+    pool = probe.Pool(2, logger=logging.getLogger("probe"))
+    for _ in range(50):
+        pool.run(time.sleep, 0.001)
+    keep.append(pool)
 elif mode == "endless":
     pool = probe.Pool(2)
     started = threading.Event()

@@ -280,6 +280,12 @@ class ExitTest(unittest.TestCase):
     def test_exit_with_running_tasks(self):
         self.check_exit("running")
 
+    def test_exit_while_submitting(self):
+        self.check_exit("submitting")
+
+    def test_exit_with_logger(self):
+        self.check_exit("logging")
+
     def test_exit_with_endless_task(self):
         self.check_exit("endless")
 
