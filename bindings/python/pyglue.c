@@ -298,16 +298,19 @@ static void on_discard(probe_task_fn fn, void *arg, void *payload)
     PyGILState_Release(gil);
 }
 
+/* Decode library text, which may hold a file name in any encoding. */
+static PyObject *text(const char *s)
+{
+    return PyUnicode_DecodeUTF8(s, (Py_ssize_t)strlen(s), "replace");
+}
+
 static PyObject *record_attrs(const probe_log_record *record)
 {
     PyObject *attrs = PyDict_New(), *value;
     size_t i, n = probe_log_record_attr_count(record);
 
     for (i = 0; attrs != NULL && i < n; i++) {
-        value = PyUnicode_DecodeUTF8(
-            probe_log_record_attr_value(record, i),
-            (Py_ssize_t)strlen(probe_log_record_attr_value(record, i)),
-            "replace");
+        value = text(probe_log_record_attr_value(record, i));
         if (value == NULL ||
             PyDict_SetItemString(attrs, probe_log_record_attr_key(record, i),
                                  value) < 0)
@@ -321,19 +324,21 @@ static void on_log(const probe_log_record *record, void *payload)
 {
     pyprobe_handle *h = payload;
     PyGILState_STATE gil;
-    PyObject *attrs, *r = NULL;
+    PyObject *attrs, *message, *r = NULL;
 
     if (python_gone())
         return;
     gil = PyGILState_Ensure();
     attrs = record_attrs(record);
-    if (attrs != NULL)
-        r = PyObject_CallFunction(h->log, "isO",
-                                  probe_log_record_level(record),
-                                  probe_log_record_message(record), attrs);
+    message = text(probe_log_record_message(record));
+    if (attrs != NULL && message != NULL)
+        r = PyObject_CallFunction(h->log, "iOO",
+                                  probe_log_record_level(record), message,
+                                  attrs);
     if (r == NULL)
         PyErr_WriteUnraisable(h->log);
     Py_XDECREF(r);
+    Py_XDECREF(message);
     Py_XDECREF(attrs);
     PyGILState_Release(gil);
 }

@@ -1,9 +1,11 @@
 """Pools, probes, contexts, groups, futures and errors."""
 
 import inspect
+import os
 import select
 import threading
 import unittest
+import warnings
 
 import probe
 from helpers import BOUND, run_child
@@ -231,6 +233,24 @@ class PoolTest(unittest.TestCase):
         with self.assertRaises(probe.Stopped):
             pool.group()
         pool.close()
+
+    @unittest.skipUnless(hasattr(os, "fork"), "needs os.fork")
+    def test_forked_child_gets_forked(self):
+        with probe.Pool(2) as pool:
+            with warnings.catch_warnings():
+                # Python 3.12 warns about fork() with threads running.
+                warnings.simplefilter("ignore", DeprecationWarning)
+                pid = os.fork()
+            if pid == 0:
+                try:
+                    pool.run(int)
+                except probe.Forked:
+                    os._exit(0)
+                except BaseException:
+                    os._exit(2)
+                os._exit(1)
+            _, status = os.waitpid(pid, 0)
+        self.assertEqual(os.waitstatus_to_exitcode(status), 0)
 
     def test_idle_timeout_retires_workers(self):
         with probe.Pool(4, idle_timeout=0.05, min_size=1) as pool:
