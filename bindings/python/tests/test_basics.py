@@ -58,6 +58,31 @@ class PoolTest(unittest.TestCase):
             pool.wait(BOUND)
             self.assertEqual(count[0], 1000)
 
+    def test_threads_submit_concurrently(self):
+        count = [0]
+        lock = threading.Lock()
+
+        def bump():
+            with lock:
+                count[0] += 1
+
+        def submit_many(pool):
+            for _ in range(10_000):
+                pool.run(bump)
+
+        with probe.Pool(3, 32) as pool:
+            threads = [threading.Thread(target=submit_many, args=(pool,))
+                       for _ in range(4)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(BOUND)
+            pool.wait(BOUND)
+            metrics = pool.metrics()
+        self.assertEqual(count[0], 40_000)
+        self.assertEqual(metrics.submitted, 40_000)
+        self.assertEqual(metrics.rejected, 0)
+
     def test_try_run_full_raises(self):
         gate = threading.Event()
         started = threading.Event()
