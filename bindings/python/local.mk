@@ -75,9 +75,24 @@ bindings/python/run-tests: bindings/python/_capi.la \
 	  echo 'PYTHONPATH=$(abs_builddir)/bindings/python; export PYTHONPATH'; \
 	  echo 'LD_LIBRARY_PATH=$(abs_builddir)/lib/.libs$${LD_LIBRARY_PATH:+:$$LD_LIBRARY_PATH}'; \
 	  echo 'export LD_LIBRARY_PATH'; \
+	  echo 'PYTHONPYCACHEPREFIX=$(abs_builddir)/bindings/python/pycache'; \
+	  echo 'export PYTHONPYCACHEPREFIX'; \
 	  echo 'exec timeout 600 $(PYTHON) -X faulthandler -m unittest discover -v -s $(abs_srcdir)/bindings/python/tests'; \
 	} >$@.tmp; \
 	chmod +x $@.tmp; mv $@.tmp $@
 
 TESTS += bindings/python/run-tests
 endif
+
+# Several fragments may hook clean-local, so this one only adds a
+# prerequisite.  Staged copies of sources go only in a separate build
+# directory.
+clean-local: clean-python
+clean-python:
+	-rm -f bindings/python/probe_wrap.c bindings/python/probe/capi.py \
+		bindings/python/probe/_capi*.so bindings/python/run-tests \
+		bindings/python/run-tests.tmp
+	-rm -rf bindings/python/pycache bindings/python/probe/__pycache__
+	-test $(srcdir) -ef . || rm -f bindings/python/probe/__init__.py \
+		bindings/python/probe/py.typed
+.PHONY: clean-python
