@@ -285,6 +285,14 @@ class PoolTest(unittest.TestCase):
             while pool.running > 1 and not ctx.wait(0.01):
                 pass
             self.assertEqual(pool.running, 1)
+            # Submits with the GIL held start workers again; their init
+            # hooks need the GIL, so this would hang if a submit waited.
+            gate = threading.Event()
+            for _ in range(8):
+                pool.run(gate.wait, BOUND)
+            gate.set()
+            pool.wait(BOUND)
+            self.assertEqual(pool.metrics().completed, 9)
 
 
 class ProbeTest(unittest.TestCase):
