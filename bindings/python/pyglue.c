@@ -52,6 +52,7 @@ struct pyprobe_handle {
      * "rejected" counts submits that failed, as in C. */
     atomic_uint_fast64_t retries;
     int handoff;          /* a probe without buffer */
+    uint64_t capacity;    /* queue slots of a pool */
     pyprobe_handle *prev;
     pyprobe_handle *next;
 };
@@ -565,9 +566,11 @@ pyprobe_handle *pyprobe_new(int is_probe, probe_config *config,
     h->init = new_ref_or_null(init);
     h->fini = new_ref_or_null(fini);
     h->report = new_ref_or_null(report);
-    h->handoff = is_probe && probe_config_get(config, PROBE_OPT_BUFFER,
-                                              &buffer) == PROBE_OK &&
-                 buffer == 0;
+    if (probe_config_get(config, PROBE_OPT_BUFFER, &buffer) != PROBE_OK)
+        buffer = 0;
+    h->handoff = is_probe && buffer == 0;
+    /* A pool's buffer of 0 means the library default of 64 slots. */
+    h->capacity = buffer > 0 ? (uint64_t)buffer : 64;
     probe_config_set_hooks(config, on_init, on_fini, h);
     probe_config_set_discard(config, on_discard, h);
     if (h->log != NULL)
@@ -792,6 +795,32 @@ PyObject *pyprobe_metrics(pyprobe_handle *h)
 /* Groups, futures and contexts                                       */
 /* ---------------------------------------------------------------- */
 
+/* Return 1 while the pool's queue is full and the group still runs. */
+static int group_blocked(pyprobe_handle *h, probe_group *group)
+{
+    uint64_t values[PROBE_METRIC_QUEUED + 1];
+
+    if (pool_metrics(h->pool, values, PROBE_METRIC_QUEUED + 1) <=
+        PROBE_METRIC_QUEUED)
+        return 0;
+    return values[PROBE_METRIC_QUEUED] >= h->capacity &&
+           !probe_ctx_done(probe_group_ctx(group));
+}
+
+static int group_room_slice(void *h, void *group, long ms)
+{
+    int64_t end = now_ms() + ms;
+    long pause = 50;
+
+    while (group_blocked(h, group)) {
+        if (now_ms() >= end)
+            return PROBE_ETIMEDOUT;
+        pause_us(pause);
+        pause = pause * 2 < POLL_MAX_US ? pause * 2 : POLL_MAX_US;
+    }
+    return PROBE_OK;
+}
+
 PyObject *pyprobe_group_run(pyprobe_handle *h, probe_group *group,
                             PyObject *fn, PyObject *args, PyObject *kwargs,
                             PyObject *report)
@@ -801,15 +830,20 @@ PyObject *pyprobe_group_run(pyprobe_handle *h, probe_group *group,
 
     if (h == NULL)
         return PyLong_FromLong(PROBE_ESTOPPED);
-    if (group == NULL)
+    if (group == NULL || h->pool == NULL)
         return PyLong_FromLong(PROBE_EINVAL);
+    /* probe_group_run() has no timed form, so wait for room in slices
+     * first: that wait is what Ctrl-C can interrupt.  NOTE: another
+     * submitter may take the slot in between, and then the submit below
+     * blocks without checking for signals. */
+    if (group_blocked(h, group) &&
+        wait_sliced(group_room_slice, h, group, -1) == INTERRUPTED)
+        return NULL;
     t = task_new(fn, args, kwargs,
                  report != NULL && report != Py_None ? report : h->report,
                  NULL);
     if (t == NULL)
         return NULL;
-    /* NOTE: the group API has no timed submit, so a submit blocked on a
-     * full queue cannot be interrupted by Ctrl-C. */
     Py_BEGIN_ALLOW_THREADS
     rc = probe_group_run(group, run_task, t);
     Py_END_ALLOW_THREADS

@@ -79,6 +79,12 @@ class SigintTest(unittest.TestCase):
     def test_context_wait(self):
         self.interrupt(probe.Context().wait, BOUND)
 
+    def test_blocked_group_run(self):
+        self.pool.run(int)
+        self.pool.run(int)
+        group = self.pool.group()
+        self.interrupt(group.run, int)
+
     def test_group_wait(self):
         group = self.pool.group()
         group.run(int)
