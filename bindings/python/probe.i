@@ -68,6 +68,7 @@
 %nothread pyprobe_group_run;
 %nothread pyprobe_group_wait;
 %nothread pyprobe_submit;
+%nothread pyprobe_wait_room;
 %nothread pyprobe_future_wait;
 %nothread pyprobe_ctx_wait;
 %nothread pyprobe_atexit;

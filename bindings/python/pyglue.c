@@ -795,30 +795,53 @@ PyObject *pyprobe_metrics(pyprobe_handle *h)
 /* Groups, futures and contexts                                       */
 /* ---------------------------------------------------------------- */
 
-/* Return 1 while the pool's queue is full and the group still runs. */
-static int group_blocked(pyprobe_handle *h, probe_group *group)
+/* Return 1 while the pool's queue is full and a submit would wait: the
+ * group (may be NULL) is not cancelled and the pool has live workers. */
+static int queue_blocked(pyprobe_handle *h, probe_group *group)
 {
-    uint64_t values[PROBE_METRIC_QUEUED + 1];
+    uint64_t values[PROBE_METRIC_WORKERS + 1];
 
-    if (pool_metrics(h->pool, values, PROBE_METRIC_QUEUED + 1) <=
-        PROBE_METRIC_QUEUED)
+    if (pool_metrics(h->pool, values, PROBE_METRIC_WORKERS + 1) <=
+        PROBE_METRIC_WORKERS)
         return 0;
-    return values[PROBE_METRIC_QUEUED] >= h->capacity &&
-           !probe_ctx_done(probe_group_ctx(group));
+    if (values[PROBE_METRIC_QUEUED] < h->capacity ||
+        values[PROBE_METRIC_WORKERS] == 0)
+        return 0;
+    return group == NULL || !probe_ctx_done(probe_group_ctx(group));
 }
 
-static int group_room_slice(void *h, void *group, long ms)
+static int room_slice(void *h, void *group, long ms)
 {
     int64_t end = now_ms() + ms;
     long pause = 50;
 
-    while (group_blocked(h, group)) {
+    while (queue_blocked(h, group)) {
         if (now_ms() >= end)
             return PROBE_ETIMEDOUT;
         pause_us(pause);
         pause = pause * 2 < POLL_MAX_US ? pause * 2 : POLL_MAX_US;
     }
     return PROBE_OK;
+}
+
+/* Wait in slices until the queue has room, for submits that have no
+ * timed form: this wait is what Ctrl-C can interrupt.  NOTE: another
+ * submitter may take the slot in between, and then the submit blocks
+ * without checking for signals. */
+static int wait_room(pyprobe_handle *h, probe_group *group)
+{
+    if (!queue_blocked(h, group))
+        return PROBE_OK;
+    return wait_sliced(room_slice, h, group, -1);
+}
+
+PyObject *pyprobe_wait_room(pyprobe_handle *h)
+{
+    if (h == NULL)
+        return PyLong_FromLong(PROBE_ESTOPPED);
+    if (h->pool == NULL)
+        return PyLong_FromLong(PROBE_EINVAL);
+    return code_or_raise(wait_room(h, NULL));
 }
 
 PyObject *pyprobe_group_run(pyprobe_handle *h, probe_group *group,
@@ -832,12 +855,7 @@ PyObject *pyprobe_group_run(pyprobe_handle *h, probe_group *group,
         return PyLong_FromLong(PROBE_ESTOPPED);
     if (group == NULL || h->pool == NULL)
         return PyLong_FromLong(PROBE_EINVAL);
-    /* probe_group_run() has no timed form, so wait for room in slices
-     * first: that wait is what Ctrl-C can interrupt.  NOTE: another
-     * submitter may take the slot in between, and then the submit below
-     * blocks without checking for signals. */
-    if (group_blocked(h, group) &&
-        wait_sliced(group_room_slice, h, group, -1) == INTERRUPTED)
+    if (wait_room(h, group) == INTERRUPTED)
         return NULL;
     t = task_new(fn, args, kwargs,
                  report != NULL && report != Py_None ? report : h->report,
@@ -874,8 +892,7 @@ probe_future *pyprobe_submit(pyprobe_handle *h, PyObject *fn,
         PyErr_Clear();
         return NULL;
     }
-    /* NOTE: pool_submit has no timed form, so a submit blocked on a full
-     * queue cannot be interrupted by Ctrl-C. */
+    /* The caller ran pyprobe_wait_room() first. */
     Py_BEGIN_ALLOW_THREADS
     f = pool_submit(h->pool, run_call, t, drop_call);
     Py_END_ALLOW_THREADS

@@ -84,6 +84,13 @@ probe_future *pyprobe_submit(pyprobe_handle *h, PyObject *fn,
                              PyObject *args, PyObject *kwargs,
                              PyObject *cell);
 
+/**
+ * Wait, interruptibly, until a pool's queue has room or its workers are
+ * gone, so that a pyprobe_submit() right after is unlikely to block.
+ * Returns the code.
+ */
+PyObject *pyprobe_wait_room(pyprobe_handle *h);
+
 /** Wait for the future.  Returns the code. */
 PyObject *pyprobe_future_wait(probe_future *future, long timeout_ms);
 

@@ -634,8 +634,9 @@ class Pool(_Engine):
             raise TypeError(f"task must be callable, not "
                             f"{type(fn).__name__}")
         cell: list = [None, None]
-        ptr = _ext.pyprobe_submit(self._handle(), fn, args, kwargs or None,
-                                  cell)
+        handle = self._handle()
+        _check(_ext.pyprobe_wait_room(handle), "pool.submit")
+        ptr = _ext.pyprobe_submit(handle, fn, args, kwargs or None, cell)
         if ptr is None:
             code = _api.probe_last_error()
             raise _error(code if code < 0 else _api.PROBE_ENOMEM,

@@ -13,7 +13,8 @@ import probe
 from helpers import BOUND, HERE
 
 #: Names of the probe functions that wait in C with the GIL released.
-WAITING = {"wait", "stop", "result", "exception", "run_timed", "run"}
+WAITING = {"wait", "stop", "result", "exception", "run_timed", "run",
+           "submit"}
 
 
 def in_probe_wait(thread_id):
@@ -84,6 +85,11 @@ class SigintTest(unittest.TestCase):
         self.pool.run(int)
         group = self.pool.group()
         self.interrupt(group.run, int)
+
+    def test_blocked_submit(self):
+        self.pool.run(int)
+        self.pool.run(int)
+        self.interrupt(self.pool.submit, int)
 
     def test_group_wait(self):
         group = self.pool.group()
