@@ -90,6 +90,7 @@ struct pool {
     _Alignas(PROBE__CACHE_LINE) atomic_int sleepers;
     atomic_int space_sleepers;
     atomic_int handoff_waiters;
+    atomic_int handoff_inflight;  /* submits inside a handoff wait */
     atomic_size_t alive;     /* live + starting, for elastic growth */
     int wake_tokens;         /* under lock */
     int space_tokens;        /* under lock */

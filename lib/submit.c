@@ -144,18 +144,17 @@ static int closed_code(pool *pl)
     return reason;
 }
 
+static int submit_handoff(pool *pl, probe_task_fn fn, void *arg,
+                          int64_t deadline_ns);
+
 int probe__pool_submit(pool *pl, probe_task_fn fn, void *arg,
                        int64_t deadline_ns)
 {
     uint64_t pos;
     int r;
 
-    if (PROBE__UNLIKELY(pl->handoff && probe__current.pool == pl))
-        return reject(pl, PROBE_EDEADLK);
-    if (PROBE__UNLIKELY(pl->handoff && deadline_ns == 0 &&
-                        (atomic_load(&pl->workers[0]->busy) ||
-                         ring_queued(pl) > 0)))
-        return reject(pl, PROBE_EFULL);
+    if (PROBE__UNLIKELY(pl->handoff))
+        return submit_handoff(pl, fn, arg, deadline_ns);
 
     r = ring_push(pl, fn, arg, &pos);
     if (PROBE__UNLIKELY(r == PUSH_FULL)) {
@@ -171,9 +170,39 @@ int probe__pool_submit(pool *pl, probe_task_fn fn, void *arg,
         return reject(pl, PROBE_ETIMEDOUT);
 
     after_push(pl, pos, 1);
-    if (pl->handoff)
-        wait_taken(pl, pos);
     return PROBE_OK;
+}
+
+/* A probe without buffer: the submit returns once the task is taken.  The
+ * task may free the probe as soon as it runs, so the submit counts itself
+ * in handoff_inflight and a deferred free waits for it to leave. */
+static int submit_handoff(pool *pl, probe_task_fn fn, void *arg,
+                          int64_t deadline_ns)
+{
+    uint64_t pos;
+    int r;
+
+    if (probe__current.pool == pl)
+        return reject(pl, PROBE_EDEADLK);
+    if (deadline_ns == 0 &&
+        (atomic_load(&pl->workers[0]->busy) || ring_queued(pl) > 0))
+        return reject(pl, PROBE_EFULL);
+
+    atomic_fetch_add(&pl->handoff_inflight, 1);
+    r = ring_push(pl, fn, arg, &pos);
+    if (r == PUSH_FULL)
+        r = deadline_ns == 0 ? PUSH_FULL
+                             : wait_for_space(pl, fn, arg, deadline_ns, &pos);
+    if (r == PUSH_OK) {
+        after_push(pl, pos, 1);
+        wait_taken(pl, pos);
+        atomic_fetch_sub(&pl->handoff_inflight, 1);
+        return PROBE_OK;
+    }
+    atomic_fetch_sub(&pl->handoff_inflight, 1);
+    if (r == PUSH_CLOSED)
+        return reject(pl, closed_code(pl));
+    return reject(pl, r == PUSH_TIMEDOUT ? PROBE_ETIMEDOUT : PROBE_EFULL);
 }
 
 PROBE_EXTERN int pool_run_batch(pool *pl, probe_task_fn fn, void *const *args,

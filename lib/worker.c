@@ -182,6 +182,8 @@ static void destroy_from_worker(pool *pl, struct probe__worker *self)
     }
     self->state = W_EMPTY;
     pthread_mutex_unlock(&pl->lock);
+    while (atomic_load(&pl->handoff_inflight) > 0)
+        sched_yield();
     pthread_detach(pthread_self());
     probe__current = (struct probe__current){0};
     probe__pool_destroy(pl);
