@@ -12,8 +12,8 @@
  * Idle workers park on work_cv under the pool lock.  A worker registers in
  * `sleepers` before its last look at the ring; a submitter publishes its
  * task, then reads `sleepers`.  Both sides put a full barrier between their
- * write and their read, so at least one of them sees the other and no
- * wakeup is lost.  A submitter that finds a sleeper turns one registration
+ * write and their read, so at least one of them reads the other's write
+ * and no wakeup is lost.  A submitter that finds a sleeper turns one registration
  * into a wake token and signals once; later submitters see no unclaimed
  * sleeper and take no lock.  Submitters blocked on a full ring use the
  * same scheme on space_cv, woken once the ring is half empty, so the

@@ -1,7 +1,7 @@
 /*
  * Submitting tasks.  The fast path is one ring push plus one read of the
- * sleeper count; the pool lock is taken only to wake a parked worker or to
- * park a submitter on a full ring.
+ * sleeper count.  The pool lock is taken only to wake a parked worker or
+ * to park a submitter on a full ring.
  */
 #include "engine.h"
 
@@ -9,9 +9,9 @@
 
 /* Ring polls before a submitter parks on a full ring. */
 #define SUBMIT_SPIN 100
-/* The peak queue depth is sampled on one submit in PEAK_SAMPLE (and on
- * every full ring), which keeps a read of the consumers' index off the
- * fast path; the reported peak may therefore read low by PEAK_SAMPLE - 1. */
+/* The peak queue depth is sampled on one submit in PEAK_SAMPLE and on
+ * every full ring, to keep a read of the consumers' index off the fast
+ * path.  So the reported peak may read low by PEAK_SAMPLE - 1. */
 #define PEAK_SAMPLE 32
 
 enum { PUSH_TIMEDOUT = PUSH_CLOSED + 1 };

@@ -82,7 +82,8 @@ static int park(pool *pl, struct probe__worker *w, struct task *t)
         }
     }
 
-    /* Leave: every parked worker is either unclaimed or holds a token. */
+    /* Each parked worker is counted once, as unclaimed or by a wake token;
+     * leaving removes one of the two. */
     if (pl->wake_tokens > 0)
         pl->wake_tokens--;
     else
@@ -198,7 +199,7 @@ static void finish(pool *pl, struct probe__worker *w)
     pl->live--;
     atomic_fetch_sub(&pl->alive, 1);
     if (w->replace) {
-        /* Nobody will join a thread that left its slot to a successor. */
+        /* Detach: no thread joins one that gave its slot to a successor. */
         w->replace = 0;
         pthread_detach(pthread_self());
         w->state = W_EMPTY;
