@@ -61,6 +61,7 @@ struct probe__worker {
     int init_rc;
     int in_task;  /* this worker only */
     int replace;  /* start a new thread here once this one is gone */
+    int retired;  /* left the live count early by idle expiry */
     char id[PROBE__ID_MAX];
 };
 

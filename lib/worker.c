@@ -77,7 +77,13 @@ static int park(pool *pl, struct probe__worker *w, struct task *t)
         if (probe__cond_wait_until(&pl->work_cv, &pl->lock, deadline) ==
                 ETIMEDOUT &&
             pl->live > (size_t)pl->cfg.min_size) {
+            /* Leave the live count now, under the lock, so two workers
+             * timing out together cannot both retire the last one above
+             * the minimum. */
             retire = 1;
+            pl->live--;
+            atomic_fetch_sub(&pl->alive, 1);
+            w->retired = 1;
             break;
         }
     }
@@ -196,8 +202,12 @@ static void finish(pool *pl, struct probe__worker *w)
 
     pthread_mutex_lock(&pl->lock);
     w->state = W_EXITED;
-    pl->live--;
-    atomic_fetch_sub(&pl->alive, 1);
+    if (w->retired) {
+        w->retired = 0;
+    } else {
+        pl->live--;
+        atomic_fetch_sub(&pl->alive, 1);
+    }
     if (w->replace) {
         /* Detach: no thread joins one that gave its slot to a successor. */
         w->replace = 0;
