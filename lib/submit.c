@@ -158,6 +158,7 @@ int probe__pool_submit(pool *pl, probe_task_fn fn, void *arg,
 
     r = ring_push(pl, fn, arg, &pos);
     if (PROBE__UNLIKELY(r == PUSH_FULL)) {
+        note_peak(pl, pl->limit);
         if (deadline_ns == 0)
             return reject(pl, PROBE_EFULL);
         if (probe__current.pool == pl)
