@@ -50,6 +50,14 @@ static int pop(pool *pl, struct task *t)
 
 enum park_result { PARK_GOT, PARK_AGAIN, PARK_RETIRE };
 
+/* Idle expiry keeps at least one worker even with a minimum size of 0:
+ * the submit that would start a new one cannot report a failed thread
+ * start, and a pool with no worker would strand the task it accepted. */
+static size_t expiry_floor(const pool *pl)
+{
+    return pl->cfg.min_size > 1 ? (size_t)pl->cfg.min_size : 1;
+}
+
 static int park(pool *pl, struct probe__worker *w, struct task *t)
 {
     int64_t deadline = -1;
@@ -67,7 +75,7 @@ static int park(pool *pl, struct probe__worker *w, struct task *t)
 
     atomic_fetch_add(&pl->sleepers, 1);
     atomic_thread_fence(memory_order_seq_cst);
-    if (pl->elastic && pl->live > (size_t)pl->cfg.min_size)
+    if (pl->elastic && pl->live > expiry_floor(pl))
         deadline = probe__deadline_after((long)pl->cfg.idle_timeout_ms);
 
     got = ring_pop(pl, t);
@@ -76,7 +84,7 @@ static int park(pool *pl, struct probe__worker *w, struct task *t)
            w->index < atomic_load(&pl->target)) {
         if (probe__cond_wait_until(&pl->work_cv, &pl->lock, deadline) ==
                 ETIMEDOUT &&
-            pl->live > (size_t)pl->cfg.min_size) {
+            pl->live > expiry_floor(pl)) {
             /* Leave the live count now, under the lock, so two workers
              * timing out together cannot both retire the last one above
              * the minimum. */
@@ -88,9 +96,12 @@ static int park(pool *pl, struct probe__worker *w, struct task *t)
         }
     }
 
-    /* Each parked worker is counted once, as unclaimed or by a wake token;
-     * leaving removes one of the two. */
-    if (pl->wake_tokens > 0)
+    /* Each parked worker is counted once, as unclaimed or by a wake token.
+     * A worker that found a task before waiting was never signalled, so it
+     * withdraws its own registration: taking a token here would leave the
+     * signalled worker to wait again with a task queued.  A worker that
+     * waited takes a token if there is one, then looks at the ring. */
+    if (pl->wake_tokens > 0 && !got)
         pl->wake_tokens--;
     else
         atomic_fetch_sub(&pl->sleepers, 1);
@@ -101,6 +112,21 @@ static int park(pool *pl, struct probe__worker *w, struct task *t)
         return PARK_GOT;
     }
     return retire ? PARK_RETIRE : PARK_AGAIN;
+}
+
+/* A worker retired by a shrink may have taken the wake token meant for a
+ * queued task: pass the wakeup on to a worker that stays. */
+static void hand_on_wakeup(pool *pl)
+{
+    if (ring_queued(pl) == 0 || atomic_load(&pl->sleepers) == 0)
+        return;
+    pthread_mutex_lock(&pl->lock);
+    if (atomic_load(&pl->sleepers) > 0) {
+        atomic_fetch_sub(&pl->sleepers, 1);
+        pl->wake_tokens++;
+        pthread_cond_signal(&pl->work_cv);
+    }
+    pthread_mutex_unlock(&pl->lock);
 }
 
 /* Take a queued task while a PROBE_DRAIN stop runs; 0 once none is left. */
@@ -128,8 +154,10 @@ static int next_task(pool *pl, struct probe__worker *w, struct task *t)
             P_RUNNING)
             return drain_one(pl, t);
         if (w->index >= atomic_load_explicit(&pl->target,
-                                             memory_order_relaxed))
+                                             memory_order_relaxed)) {
+            hand_on_wakeup(pl);
             return 0;
+        }
         if (pop(pl, t))
             return 1;
         for (i = 0; i < WORKER_SPIN; i++) {
@@ -140,8 +168,10 @@ static int next_task(pool *pl, struct probe__worker *w, struct task *t)
         r = park(pl, w, t);
         if (r == PARK_GOT)
             return 1;
-        if (r == PARK_RETIRE)
+        if (r == PARK_RETIRE) {
+            hand_on_wakeup(pl);
             return 0;
+        }
     }
 }
 
