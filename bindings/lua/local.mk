@@ -48,8 +48,10 @@ bindings_lua_probe_core_la_CPPFLAGS = $(AM_CPPFLAGS) $(LUA_CFLAGS) \
 bindings_lua_probe_core_la_CFLAGS = $(AM_CFLAGS) -Wno-shadow \
 	-Wno-missing-prototypes -Wno-strict-prototypes \
 	-Wno-unused-parameter
+# lua_close() unloads C modules, but parked workers may still be inside
+# this one: -z nodelete keeps it (and libprobe) mapped until exit.
 bindings_lua_probe_core_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version \
-	-shared
+	-shared -Wl,-z,nodelete
 bindings_lua_probe_core_la_LIBADD = lib/libprobe.la $(PTHREAD_LIBS)
 
 TESTS += $(LUA_TESTS)
