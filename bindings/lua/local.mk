@@ -58,8 +58,9 @@ TESTS += $(LUA_TESTS)
 endif
 
 # The tests load the module from the build tree, never an installed one.
+# timeout(1) ends a hung test; each test bounds its own waits well below.
 TEST_EXTENSIONS = .lua
-LUA_LOG_COMPILER = env \
+LUA_LOG_COMPILER = timeout 600 env \
 	LUA_CPATH='$(abs_top_builddir)/bindings/lua/.libs/?.so' \
 	LUA_PATH='$(abs_top_srcdir)/bindings/lua/?.lua;$(abs_top_srcdir)/bindings/lua/tests/?.lua' \
 	LD_LIBRARY_PATH='$(abs_top_builddir)/lib/.libs' \

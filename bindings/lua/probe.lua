@@ -123,10 +123,12 @@ local Context = {}
 Context.__index = Context
 probe.ContextClass = Context
 
+-- Every handle is followed by core.mark_close(): see state_lock.c.
 local function wrap_context(handle, what)
     if handle == nil then
         raise(core.probe_last_error(), what)
     end
+    core.mark_close()
     return setmetatable({handle = handle}, Context)
 end
 
@@ -200,7 +202,7 @@ end
 -- Return the context of the running task, or nil outside a task.
 function probe.current_context()
     local handle = core.probe_lua_current_ctx()
-    return handle and setmetatable({handle = handle}, Context)
+    return handle and wrap_context(handle, "probe.current_context")
 end
 
 -- Return the ID of the worker running the caller, or nil.
@@ -479,6 +481,7 @@ function Pool:group(options)
     if handle == nil then
         raise(core.probe_last_error(), "pool:group")
     end
+    core.mark_close()
     return setmetatable({handle = handle, pool = self}, Group)
 end
 
@@ -506,8 +509,8 @@ end
 
 -- Return the group's context, cancelled with the group.
 function Group:context()
-    return setmetatable({handle = core.probe_lua_group_ctx(self.handle)},
-                        Context)
+    return wrap_context(core.probe_lua_group_ctx(self.handle),
+                        "group:context")
 end
 
 -- ---------------------------------------------------------------------

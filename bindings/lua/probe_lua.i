@@ -103,14 +103,21 @@ PROBE_LUA_RELEASES_LOCK(probe_future_cancel)
 %include "probe.h"
 
 /* Opaque in C; given bodies here only so that SWIG attaches a
- * destructor, which __gc calls on owned userdata. */
+ * destructor, which __gc calls on owned userdata.  Inside lua_close() a
+ * handle leaks instead: a parked worker may still be blocked on it. */
 %nodefaultctor;
 struct probe_ctx {};
 struct probe_config {};
 struct probe_group {};
-%extend probe_ctx { ~probe_ctx() { probe_ctx_free($self); } }
-%extend probe_config { ~probe_config() { probe_config_free($self); } }
-%extend probe_group { ~probe_group() { probe_group_free($self); } }
+%extend probe_ctx {
+    ~probe_ctx() { if (!probe_lua_closing()) probe_ctx_free($self); }
+}
+%extend probe_config {
+    ~probe_config() { probe_config_free($self); }
+}
+%extend probe_group {
+    ~probe_group() { if (!probe_lua_closing()) probe_group_free($self); }
+}
 %clearnodefaultctor;
 
 %inline %{
@@ -150,6 +157,7 @@ probe_ctx *probe_lua_group_ctx(probe_group *group)
 %native(metrics) int probe_lua_metrics(lua_State *L);
 %native(sleep) int probe_lua_sleep(lua_State *L);
 %native(lock_stats) int probe_lua_lock_stats(lua_State *L);
+%native(mark_close) int probe_lua_mark_close_native(lua_State *L);
 
 %{
 int probe_lua_pool_create(lua_State *L);
@@ -160,6 +168,7 @@ int probe_lua_future_values(lua_State *L);
 int probe_lua_metrics(lua_State *L);
 int probe_lua_sleep(lua_State *L);
 int probe_lua_lock_stats(lua_State *L);
+int probe_lua_mark_close_native(lua_State *L);
 %}
 
 %wrapper %{
@@ -176,7 +185,9 @@ static int owner_gc(lua_State *L)
 {
     struct probe_lua_owner **box = luaL_checkudata(L, 1, OWNER_METATABLE);
 
-    if (*box != NULL)
+    if (*box != NULL && probe_lua_closing())
+        probe_lua_owner_abandon(*box);
+    else if (*box != NULL)
         probe_lua_owner_collect(*box);
     *box = NULL;
     return 0;
@@ -186,6 +197,10 @@ static int future_gc(lua_State *L)
 {
     struct future_box *box = luaL_checkudata(L, 1, FUTURE_METATABLE);
 
+    /* Inside lua_close() a worker may be blocked in probe_future_wait():
+     * leak the future and the job rather than free them under it. */
+    if (probe_lua_closing())
+        return 0;
     probe_future_free(box->future);
     if (box->job != NULL)
         probe_lua_job_release(box->job);
@@ -265,6 +280,7 @@ int probe_lua_pool_create(lua_State *L)
         return push_failure(L, probe_last_error());
 
     owner->handle = handle;
+    probe_lua_mark_close(L);
     snprintf(owner->id, sizeof owner->id, "%s",
              is_probe ? probe_id(handle) : pool_id(handle));
     SWIG_NewPointerObj(L, handle, is_probe ? SWIGTYPE_p_probe
@@ -349,6 +365,7 @@ int probe_lua_submit_future(lua_State *L)
         return push_failure(L, code);
     }
     box->future = future;
+    probe_lua_mark_close(L);
     SWIG_NewPointerObj(L, future, SWIGTYPE_p_probe_future, 0);
     lua_insert(L, -2);
     return 2;
@@ -395,6 +412,13 @@ int probe_lua_sleep(lua_State *L)
     while (nanosleep(&left, &left) != 0 && errno == EINTR)
         continue;
     probe_lua_enter(released);
+    return 0;
+}
+
+/* mark_close() re-creates the close detector after a new handle. */
+int probe_lua_mark_close_native(lua_State *L)
+{
+    probe_lua_mark_close(L);
     return 0;
 }
 

@@ -63,6 +63,16 @@ void probe_lua_unref(struct probe_lua_vm *vm, int ref);
 /* Set the switch hook on coroutine @co. */
 void probe_lua_hook_thread(lua_State *co);
 
+/* Create the state's newest close detector, after a handle's userdata.
+ * lua_close() runs finalizers newest first, so the detector's runs before
+ * any handle's and tells them the state is closing. */
+void probe_lua_mark_close(lua_State *L);
+
+/* Return 1 when the calling thread's state is inside lua_close().  A
+ * finalizer must then not free a C handle: a worker parked in a blocking
+ * call may still be using it, and it leaks instead. */
+int probe_lua_closing(void);
+
 /* Return how many times a thread ran Lua code or took the lock while
  * another thread held it: 0 unless the lock is broken. */
 unsigned long probe_lua_violations(const struct probe_lua_vm *vm);
@@ -96,6 +106,10 @@ int probe_lua_owner_configure(struct probe_lua_owner *owner,
 /* Stop and free the owner's handle without blocking the caller, for a
  * __gc metamethod: a detached thread waits for the workers. */
 void probe_lua_owner_collect(struct probe_lua_owner *owner);
+
+/* Stop the owner's handle without waiting and leak it, for a __gc inside
+ * lua_close(): a parked worker may still be blocked on the handle. */
+void probe_lua_owner_abandon(struct probe_lua_owner *owner);
 
 /* One Lua call handed to a worker: a coroutine holding the message
  * handler, the function and its arguments. */

@@ -19,9 +19,14 @@
  * A "pinned" section (the holder using the shared service coroutine) must
  * not release the lock: a finalizer that runs there and blocks keeps it.
  *
- * Closing: the sentinel's __gc runs inside lua_close() on the thread that
- * holds the lock.  It marks the lock closed and lets it go for good.
- * From then on probe_lua_acquire() fails at once, a worker that finds the
+ * Closing happens in two steps, both on the thread that holds the lock
+ * inside lua_close().  First the close detector's __gc marks the state
+ * closing: the detector is re-created after every handle, and lua_close()
+ * runs finalizers newest first, so this comes before any handle's
+ * finalizer, which then leaks its C handle rather than free it under a
+ * worker that is blocked on it.  Last, the sentinel's __gc (the oldest
+ * object) marks the lock closed and lets it go for good.  From then on
+ * probe_lua_acquire() fails at once, a worker that finds the
  * state closed before a job skips the job, and one that was inside a job
  * (blocked in a call that released the lock) parks forever, because the
  * Lua frames it would return to are gone.  At process exit, an atexit
@@ -47,6 +52,7 @@ struct probe_lua_vm {
     unsigned long serving;     /* under mutex: the ticket that may run */
     atomic_int waiting;        /* threads waiting for their turn */
     atomic_int closed;
+    atomic_int closing;        /* lua_close() has begun */
     atomic_int refs;
     atomic_uintptr_t holder;   /* address of the holder's thread_tag */
     atomic_int inside;         /* threads past acquire: 0 or 1 */
@@ -60,6 +66,7 @@ struct probe_lua_vm {
 static const char vm_key;
 static const char sentinel_key;
 static const char service_key;
+static const char detector_key;
 
 static _Thread_local char thread_tag;
 static _Thread_local struct probe_lua_vm *held_vm;
@@ -222,6 +229,44 @@ unsigned long probe_lua_violations(const struct probe_lua_vm *vm)
 unsigned long probe_lua_switches(const struct probe_lua_vm *vm)
 {
     return atomic_load(&vm->switches);
+}
+
+/* The close detector's __gc.  Only the newest detector is live: older ones
+ * are retired (their slot cleared) and collected without effect. */
+static int detector_gc(lua_State *L)
+{
+    struct probe_lua_vm **slot = lua_touserdata(L, 1);
+
+    if (*slot != NULL)
+        atomic_store(&(*slot)->closing, 1);
+    return 0;
+}
+
+void probe_lua_mark_close(lua_State *L)
+{
+    struct probe_lua_vm *vm = probe_lua_vm_get(L), **slot;
+
+    if (vm == NULL)
+        return;
+    probe_lua_rawgetkey(L, &detector_key);
+    slot = lua_touserdata(L, -1);
+    if (slot != NULL)
+        *slot = NULL;
+    lua_pop(L, 1);
+
+    slot = probe_lua_newuserdata(L, sizeof *slot);
+    *slot = vm;
+    if (luaL_newmetatable(L, "probe.close_detector")) {
+        lua_pushcfunction(L, detector_gc);
+        lua_setfield(L, -2, "__gc");
+    }
+    lua_setmetatable(L, -2);
+    probe_lua_rawsetkey(L, &detector_key);
+}
+
+int probe_lua_closing(void)
+{
+    return held_vm != NULL && atomic_load(&held_vm->closing);
 }
 
 /* The sentinel's __gc: runs inside lua_close(), after the finalizers of

@@ -333,6 +333,15 @@ void probe_lua_owner_collect(struct probe_lua_owner *owner)
     }
 }
 
+void probe_lua_owner_abandon(struct probe_lua_owner *owner)
+{
+    /* KEEP, so no discard callback runs Lua code in a closing state. */
+    if (owner->handle != NULL && owner->is_probe)
+        probe_stop(owner->handle, PROBE_KEEP, PROBE_NOWAIT);
+    else if (owner->handle != NULL)
+        pool_stop(owner->handle, PROBE_KEEP, PROBE_NOWAIT);
+}
+
 static int try_submit(struct probe_lua_owner *owner, struct probe_lua_job *job)
 {
     if (owner->is_probe)

@@ -25,6 +25,12 @@ end
 
 local prologue = [[
 local probe = require "probe"
+
+-- LuaJIT runs no hooks in compiled code, so the loops below would keep
+-- the state lock; with the compiler off they behave as in PUC Lua.
+if jit then
+    jit.off()
+end
 local pool = probe.Pool {size = 2}
 local started = probe.Context()
 ]]

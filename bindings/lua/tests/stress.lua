@@ -6,6 +6,12 @@
 local T = require "helper"
 local probe = require "probe"
 
+-- LuaJIT runs no hooks in compiled code, so the loops below would keep
+-- the state lock; with the compiler off they behave as in PUC Lua.
+if jit then
+    jit.off()
+end
+
 local tasks = tonumber(os.getenv("PROBE_LUA_STRESS_TASKS")) or 100000
 
 T.test("callbacks while main allocates", function()
@@ -55,7 +61,12 @@ T.test("callbacks while main allocates", function()
                         os.time() - started, switches, spins))
 end)
 
-T.test("workers starve no one", function()
+-- LuaJIT keeps its hook state per VM, not per coroutine, and runs no hook
+-- while one is active: a thread waiting in the switch hook turns it off
+-- for everyone, so pure-Lua loops cannot share the lock there.
+if jit then
+    print("# skipped on LuaJIT: workers starve no one")
+else T.test("workers starve no one", function()
     -- Two workers loop in pure Lua until the main script, itself looping
     -- in pure Lua, sets the flag: both sides need the hook.
     local pool = probe.Pool {size = 2}
@@ -76,6 +87,6 @@ T.test("workers starve no one", function()
     T.ok(state.seen[2] and state.seen[2] > 0, "worker 2 ran")
     T.eq(probe.lock_stats(), 0, "violations")
     pool:stop()
-end)
+end) end
 
 T.run()
