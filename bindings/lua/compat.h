@@ -32,8 +32,9 @@
 #endif
 
 #if LUA_VERSION_NUM < 502 && !defined(LUA_JROOT)
-/* Lua 5.1 lacks luaL_traceback (LuaJIT 2.1 has it; its luaconf.h defines LUA_JROOT): call
- * debug.traceback, which adds the same "stack traceback:" lines. */
+/* Lua 5.1 lacks luaL_traceback, so call debug.traceback, which adds the
+ * same "stack traceback:" lines.  LuaJIT 2.1 has luaL_traceback, and its
+ * luaconf.h defines LUA_JROOT. */
 static inline void probe_lua_traceback(lua_State *L, const char *msg)
 {
     lua_getglobal(L, "debug");

@@ -25,6 +25,7 @@ LUA_TESTS = \
 	bindings/lua/tests/features.lua \
 	bindings/lua/tests/lifetime.lua \
 	bindings/lua/tests/exit.lua \
+	bindings/lua/tests/example.lua \
 	bindings/lua/tests/stress.lua
 
 $(srcdir)/bindings/lua/probe_core_wrap.c: \

@@ -65,7 +65,7 @@ void probe_lua_hook_thread(lua_State *co);
 
 /* Create the state's newest close detector, after a handle's userdata.
  * lua_close() runs finalizers newest first, so the detector's runs before
- * any handle's and tells them the state is closing. */
+ * any handle's and marks the state closing for them. */
 void probe_lua_mark_close(lua_State *L);
 
 /* Return 1 when the calling thread's state is inside lua_close().  A

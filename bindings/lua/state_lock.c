@@ -4,8 +4,8 @@
  * A Lua state is not thread-safe, yet pool workers must run Lua
  * functions while the main thread runs the script.  So each state that
  * loads the binding gets one lock, as CPython has its GIL.  The thread
- * that loads the binding takes it at once; from then on a thread runs Lua
- * code in that state only while it holds the lock.  Workers take it to
+ * that loads the binding takes it at once.  From then on a thread runs
+ * Lua code in that state only while it holds the lock.  Workers take it to
  * run a job, and the binding lets it go around every call that blocks.
  *
  * The lock is a ticket lock on a mutex and a condition variable, so it is
@@ -41,8 +41,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-/* Between checks of the hook; 1000 instructions take a few microseconds,
- * so a waiting worker gets the lock within that time plus one switch. */
+/* Instructions between two runs of the switch hook.  1000 simple
+ * instructions take a few microseconds (an estimate for a current x86-64
+ * core), so a waiting worker gets the lock within about that time. */
 #define SWITCH_INSTRUCTIONS 1000
 
 struct probe_lua_vm {

@@ -2,10 +2,10 @@
  * Jobs: Lua functions run by pool workers, and the callbacks the C
  * library makes into Lua (log records, discarded tasks).
  *
- * A job is built on the submitting thread, which holds the state lock: a
+ * A job is built on the submitting thread, which holds the state lock.  A
  * fresh coroutine gets the message handler, the function and its
- * arguments, and the registry anchors the coroutine, so nothing is
- * collected before the job runs or is discarded.  A worker takes the lock,
+ * arguments.  The registry anchors the coroutine, so nothing is collected
+ * before the job runs or is discarded.  A worker takes the lock,
  * runs the function with lua_pcall() on that coroutine, reports an error
  * with its traceback to the logger (or stderr), and drops the anchor.  The
  * discard callback and a future's dtor drop it for jobs that never run.

@@ -85,7 +85,7 @@ end)
 
 T.test("exit with a logger and a deadline", function()
     -- The deadline fires about when the state closes; the logger must
-    -- not wait for a lock that nobody will release.
+    -- not wait for a lock that no thread will release.
     T.eq(run_child([[
         local probe = require "probe"
         local ctx = probe.Context {timeout = 0.05}
