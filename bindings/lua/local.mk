@@ -7,6 +7,8 @@
 
 LUA_BINDING_FILES = \
 	bindings/lua/README.md \
+	bindings/lua/BENCHMARKS.md \
+	bindings/lua/bench.lua \
 	bindings/lua/probe_lua.i \
 	bindings/lua/probe.lua \
 	bindings/lua/tests/helper.lua \

@@ -590,6 +590,9 @@ end
 -- Diagnostics
 -- ---------------------------------------------------------------------
 
+-- Return seconds on a monotonic clock, for measuring intervals.
+probe.monotonic = core.monotonic
+
 -- Return how often two threads were inside the state at once (0 unless
 -- the binding is broken) and how often the switch hook handed the state
 -- lock to a waiting thread.

@@ -158,6 +158,7 @@ probe_ctx *probe_lua_group_ctx(probe_group *group)
 %native(sleep) int probe_lua_sleep(lua_State *L);
 %native(lock_stats) int probe_lua_lock_stats(lua_State *L);
 %native(mark_close) int probe_lua_mark_close_native(lua_State *L);
+%native(monotonic) int probe_lua_monotonic(lua_State *L);
 
 %{
 int probe_lua_pool_create(lua_State *L);
@@ -169,6 +170,7 @@ int probe_lua_metrics(lua_State *L);
 int probe_lua_sleep(lua_State *L);
 int probe_lua_lock_stats(lua_State *L);
 int probe_lua_mark_close_native(lua_State *L);
+int probe_lua_monotonic(lua_State *L);
 %}
 
 %wrapper %{
@@ -420,6 +422,16 @@ int probe_lua_mark_close_native(lua_State *L)
 {
     probe_lua_mark_close(L);
     return 0;
+}
+
+/* monotonic() returns seconds on CLOCK_MONOTONIC, for measuring. */
+int probe_lua_monotonic(lua_State *L)
+{
+    struct timespec now;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    lua_pushnumber(L, (lua_Number)now.tv_sec + (lua_Number)now.tv_nsec / 1e9);
+    return 1;
 }
 
 /* lock_stats() returns how often the state lock was broken (0 unless

@@ -333,5 +333,11 @@ struct probe_lua_vm *probe_lua_vm_install(lua_State *L)
     probe_lua_acquire(vm);
     probe_lua_hook_thread(L);
     probe_lua_hook_thread(vm->service);
+#if LUA_VERSION_NUM >= 502
+    /* require may run in a coroutine: hook the main thread as well. */
+    lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_MAINTHREAD);
+    probe_lua_hook_thread(lua_tothread(L, -1));
+    lua_pop(L, 1);
+#endif
     return vm;
 }

@@ -61,20 +61,29 @@ struct probe_lua_job *probe_lua_job_new(lua_State *L,
                                         struct probe_lua_owner *owner,
                                         int first, int is_future)
 {
-    struct probe_lua_job *job = calloc(1, sizeof *job);
     int count = lua_gettop(L) - first + 1, i;
+    struct probe_lua_job *job;
+    lua_State *co;
 
-    if (job == NULL)
+    /* Errors are raised here, before anything needs freeing; an error on
+     * the new coroutine, which is not running, would panic. */
+    luaL_checkstack(L, count + 1, "too many arguments for a task");
+    co = lua_newthread(L);
+    if (!lua_checkstack(co, count + 1))
+        luaL_error(L, "probe: too many arguments for a task (%d)", count - 1);
+    job = calloc(1, sizeof *job);
+    if (job == NULL) {
+        lua_pop(L, 1);
         return NULL;
+    }
     atomic_init(&job->refs, is_future ? 2 : 1);
     atomic_init(&job->state, JOB_PENDING);
     job->vm = owner->vm;
     job->owner = owner;
     job->nargs = count - 1;
+    job->co = co;
 
-    job->co = lua_newthread(L);
     probe_lua_hook_thread(job->co);
-    luaL_checkstack(job->co, count + 1, "too many arguments for a task");
     lua_pushcfunction(job->co, message_handler);
     for (i = first; i < first + count; i++)
         lua_pushvalue(L, i);
@@ -110,7 +119,7 @@ static void call_logger(struct probe_lua_owner *owner, lua_State *co,
 {
     size_t i, count = record ? probe_log_record_attr_count(record) : 0;
 
-    if (owner->logger_ref == LUA_NOREF) {
+    if (owner->logger_ref == LUA_NOREF || !lua_checkstack(co, 8)) {
         fprintf(stderr, "probe: %s %s\n", probe_log_level_name(level),
                 message);
         return;
@@ -229,7 +238,8 @@ int probe_lua_job_push_results(struct probe_lua_job *job, lua_State *L)
         return 0;
     top = lua_gettop(job->co);
     luaL_checkstack(L, top + 1, "too many results");
-    luaL_checkstack(job->co, top, "too many results");
+    if (!lua_checkstack(job->co, top))
+        luaL_error(L, "probe: too many results to copy (%d)", top - 1);
     lua_pushboolean(L, state == JOB_OK);
     /* Copy rather than move, so the results can be read again. */
     for (i = 2; i <= top; i++)
