@@ -33,11 +33,11 @@ tests_abi_libneighbor_plain_la_LIBADD =
 
 ABI_TESTS = tests/abi/exports.sh tests/abi/abi.sh tests/abi/dlopen \
 	tests/abi/twolibs.sh tests/abi/ctypes.sh tests/abi/luajit.sh \
-	tests/abi/hardening.sh
+	tests/abi/hardening.sh tests/abi/manpages.sh
 TESTS += $(ABI_TESTS)
 EXTRA_DIST += tests/abi/exports.sh tests/abi/abi.sh tests/abi/twolibs.sh \
 	tests/abi/ctypes.sh tests/abi/ctypes_pool.py tests/abi/luajit.sh \
-	tests/abi/ffi_pool.lua tests/abi/hardening.sh \
+	tests/abi/ffi_pool.lua tests/abi/hardening.sh tests/abi/manpages.sh \
 	tests/abi/neighbor.map tests/abi/libprobe.so.0.abi tests/abi/abi.suppr \
 	tests/abi/consumer.c docs/ABI.md
 

@@ -1,8 +1,10 @@
 #!/bin/sh
 # Check that every function declared PROBE_EXTERN in include/probe.h is
-# documented: it must appear in the NAME or SYNOPSIS section of a page in
+# documented.  It must appear in the NAME or SYNOPSIS section of a page in
 # man/, and man/NAME.3 must exist (the page itself or a .so link to it),
-# so that `man NAME` finds it.  Every .so link must name an existing page.
+# so that `man NAME` finds it.  Every .so link must name an existing page,
+# every page must be listed in man/local.mk, and groff must format every
+# page without a warning.
 set -u
 srcdir=${srcdir:-.}
 header=$srcdir/include/probe.h
@@ -43,6 +45,25 @@ fi
 while read -r name; do
     [ -r "$mandir/$name.3" ] || fail "no page $mandir/$name.3 for $name"
 done <"$tmp/exports"
+
+# make install installs only the pages that man/local.mk lists.
+for page in "$mandir"/*.3; do
+    [ -e "$page" ] || continue
+    grep -q "man/$(basename "$page")" "$mandir/local.mk" ||
+        fail "$page is missing from dist_man_MANS in $mandir/local.mk"
+done
+
+# groff -ww reports every formatting problem, such as an unknown macro.
+if command -v groff >/dev/null; then
+    for page in "$mandir"/*.3; do
+        head -n 1 "$page" | grep -q '^\.so ' && continue
+        if ! groff -man -ww -z -Tutf8 "$page" >"$tmp/groff" 2>&1 ||
+            [ -s "$tmp/groff" ]; then
+            fail "groff warns about $page:"
+            sed 's/^/    /' "$tmp/groff" >&2
+        fi
+    done
+fi
 
 if [ "$status" -eq 0 ]; then
     echo "manpages: all $(wc -l <"$tmp/exports") exports are documented"
