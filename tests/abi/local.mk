@@ -31,21 +31,25 @@ tests_abi_libneighbor_plain_la_LDFLAGS = -module -avoid-version -shared \
 	-rpath $(abs_top_builddir)/tests/abi
 tests_abi_libneighbor_plain_la_LIBADD =
 
-ABI_TESTS = tests/abi/exports.sh tests/abi/abi.sh tests/abi/dlopen \
-	tests/abi/twolibs.sh tests/abi/ctypes.sh tests/abi/luajit.sh \
-	tests/abi/hardening.sh tests/abi/manpages.sh
+ABI_TESTS = tests/abi/exports.sh tests/abi/abi.sh tests/abi/constants.sh \
+	tests/abi/dlopen tests/abi/twolibs.sh tests/abi/ctypes.sh \
+	tests/abi/luajit.sh tests/abi/hardening.sh tests/abi/manpages.sh
 TESTS += $(ABI_TESTS)
 EXTRA_DIST += tests/abi/exports.sh tests/abi/abi.sh tests/abi/twolibs.sh \
 	tests/abi/ctypes.sh tests/abi/ctypes_pool.py tests/abi/luajit.sh \
 	tests/abi/ffi_pool.lua tests/abi/hardening.sh tests/abi/manpages.sh \
 	tests/abi/neighbor.map tests/abi/libprobe.so.0.abi tests/abi/abi.suppr \
-	tests/abi/consumer.c docs/ABI.md
+	tests/abi/constants.sh tests/abi/constants.txt \
+	tests/abi/consumer.c tests/abi/consumer.sh docs/ABI.md
 
-# Rewrite the ABI baseline from the library just built.  Run it only for
-# a release (docs/ABI.md); the options must match tests/abi/abi.sh.
+# Rewrite the ABI baseline and the list of constants from the library
+# just built.  Run it only for a release (docs/ABI.md).  The abidw options
+# must match tests/abi/abi.sh.
 abi-baseline: lib/libprobe.la
 	abidw --headers-dir $(top_srcdir)/include --drop-private-types \
-	    --load-all-types --no-corpus-path --no-comp-dir-path --short-locs \
+	    --no-corpus-path --no-comp-dir-path --short-locs \
 	    --type-id-style hash lib/.libs/libprobe.so.0 \
 	    >$(top_srcdir)/tests/abi/libprobe.so.0.abi
+	srcdir=$(top_srcdir) CC="$(CC)" $(SHELL) \
+	    $(top_srcdir)/tests/abi/constants.sh --write
 .PHONY: abi-baseline
