@@ -4,7 +4,8 @@
 # configure works with gcc and clang.  --disable-hardening leaves them out.
 # The results go in HARDENING_CPPFLAGS, HARDENING_CFLAGS and
 # HARDENING_LDFLAGS, which Makefile.am applies to lib/libprobe.la only, and
-# PROBE_HARDENING in config.h, which tests/abi/hardening.sh reads.
+# PROBE_HARDENING and PROBE_HARDENING_FORTIFY in config.h, which
+# tests/abi/hardening.sh reads.
 
 AC_ARG_ENABLE([hardening],
   [AS_HELP_STRING([--disable-hardening],
@@ -42,14 +43,26 @@ AS_IF([test "$enable_hardening" = yes], [
   PROBE_HARDENING_FLAG([-Wl,-z,now], [HARDENING_LDFLAGS], [link])
   PROBE_HARDENING_FLAG([-Wl,-z,noexecstack], [HARDENING_LDFLAGS], [link])
 
-  # _FORTIFY_SOURCE needs optimisation (glibc warns without -O), and a
+  # _FORTIFY_SOURCE takes effect only with optimisation: glibc (2.36)
+  # then sets __USE_FORTIFY_LEVEL, and silently ignores it otherwise.  A
   # level the user chose in CPPFLAGS or CFLAGS is kept as it is.
   AS_CASE([" $CPPFLAGS $CFLAGS "],
-    [*_FORTIFY_SOURCE*],
-      [AC_MSG_NOTICE([keeping the _FORTIFY_SOURCE level set in CPPFLAGS or CFLAGS])],
-    [PROBE_HARDENING_FLAG([-D_FORTIFY_SOURCE=2], [HARDENING_CPPFLAGS])
-     AS_IF([test -z "$HARDENING_CPPFLAGS"],
-       [AC_MSG_WARN([_FORTIFY_SOURCE left out: it needs optimisation, so add -O2 to CFLAGS])])])
+    [*_FORTIFY_SOURCE*], [probe_fortify_flag=],
+    [probe_fortify_flag=-D_FORTIFY_SOURCE=2])
+  AC_MSG_CHECKING([whether _FORTIFY_SOURCE takes effect])
+  probe_save_CPPFLAGS=$CPPFLAGS
+  CPPFLAGS="$CPPFLAGS $probe_fortify_flag"
+  AC_COMPILE_IFELSE([AC_LANG_PROGRAM([[#include <string.h>
+#if !defined __USE_FORTIFY_LEVEL || __USE_FORTIFY_LEVEL < 1
+#error _FORTIFY_SOURCE has no effect
+#endif]], [[]])],
+    [AC_MSG_RESULT([yes])
+     HARDENING_CPPFLAGS="$HARDENING_CPPFLAGS $probe_fortify_flag"
+     AC_DEFINE([PROBE_HARDENING_FORTIFY], [1],
+       [Define to 1 when _FORTIFY_SOURCE takes effect in the library.])],
+    [AC_MSG_RESULT([no])
+     AC_MSG_WARN([_FORTIFY_SOURCE has no effect: it needs optimisation, so add -O2 to CFLAGS])])
+  CPPFLAGS=$probe_save_CPPFLAGS
   AC_DEFINE([PROBE_HARDENING], [1],
     [Define to 1 when the library is built with the hardening flags.])
 ])

@@ -10,12 +10,15 @@ Usage: ctypes_pool.py LIBRARY
 """
 
 import ctypes
+import faulthandler
 import select
 import sys
 import threading
 
 WAIT_LIMIT_MS = 10000
 WAIT_LIMIT_S = WAIT_LIMIT_MS / 1000
+# A hung library ends the test with a traceback after this many seconds.
+WATCHDOG_S = 120
 
 # Constants copied from include/probe.h, because ctypes reads no header.
 PROBE_OK = 0
@@ -239,6 +242,7 @@ def test_errors(lib):
 
 
 def main():
+    faulthandler.dump_traceback_later(WATCHDOG_S, exit=True)
     if len(sys.argv) != 2:
         print("usage: ctypes_pool.py LIBRARY", file=sys.stderr)
         return 99

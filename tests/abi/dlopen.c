@@ -4,19 +4,22 @@
  * and includes probe.h only for its types and constants.  Each function
  * pointer takes its type from the header's declaration, so the compiler
  * checks every call against the header while the dynamic linker supplies
- * the address.
+ * the address.  After a pool, a log handler and a deadline context have
+ * run, dlclose() must stop every thread of the library and unmap it.
  *
  * Usage: dlopen [LIBRARY]; the default is the build tree's library, and
  * PROBE_LIBRARY in the environment overrides it.  Exit status 0 on
  * success, 1 on a failed check, 99 when the library cannot be loaded.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <dlfcn.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "probe.h"
 
@@ -26,6 +29,8 @@
 
 #define TASKS 200
 #define WAIT_LIMIT_MS 10000
+/* A hung library ends the test through SIGALRM after this many seconds. */
+#define WATCHDOG_S 120
 
 /* Every entry point the test calls, resolved by name at run time. */
 #define API(name) __typeof__(&name) name
@@ -35,6 +40,7 @@ static struct {
     API(probe_last_error);
     API(probe_last_message);
     API(probe_ctx_new);
+    API(probe_ctx_new_timeout);
     API(probe_ctx_cancel);
     API(probe_ctx_wait);
     API(probe_ctx_err);
@@ -87,6 +93,7 @@ static int resolve(void *handle)
     RESOLVE(probe_last_error);
     RESOLVE(probe_last_message);
     RESOLVE(probe_ctx_new);
+    RESOLVE(probe_ctx_new_timeout);
     RESOLVE(probe_ctx_cancel);
     RESOLVE(probe_ctx_wait);
     RESOLVE(probe_ctx_err);
@@ -216,12 +223,43 @@ static void run_pool(void)
     api.probe_ctx_free(ctx);
 }
 
+/* A deadline context starts the library's timer thread, which dlclose()
+ * must stop. */
+static void run_deadline(void)
+{
+    probe_ctx *ctx = api.probe_ctx_new_timeout(NULL, 20);
+
+    CHECK(ctx != NULL);
+    if (ctx == NULL)
+        return;
+    CHECK(api.probe_ctx_wait(ctx, WAIT_LIMIT_MS) == PROBE_OK);
+    CHECK(api.probe_ctx_err(ctx) == PROBE_ETIMEDOUT);
+    api.probe_ctx_free(ctx);
+}
+
+/* Return the number of threads in this process, or -1 if unknown. */
+static int count_threads(void)
+{
+    DIR *dir = opendir("/proc/self/task");
+    struct dirent *entry;
+    int count = 0;
+
+    if (dir == NULL)
+        return -1;
+    while ((entry = readdir(dir)) != NULL)
+        if (entry->d_name[0] != '.')
+            count++;
+    closedir(dir);
+    return count;
+}
+
 int main(int argc, char **argv)
 {
     const char *path = getenv("PROBE_LIBRARY");
     void *handle;
     int records;
 
+    alarm(WATCHDOG_S);
     if (argc > 1)
         path = argv[1];
     if (path == NULL)
@@ -246,6 +284,7 @@ int main(int argc, char **argv)
 
     seen.main_thread = pthread_self();
     run_pool();
+    run_deadline();
     records = atomic_load(&seen.records);
     CHECK(records > 0);
     CHECK(atomic_load(&seen.from_workers) > 0);
@@ -255,7 +294,12 @@ int main(int argc, char **argv)
 
     /* The handler is never called after pool_free() returned. */
     CHECK(atomic_load(&seen.records) == records);
+
+    /* Unloading stops every thread of the library and unmaps it. */
     CHECK(dlclose(handle) == 0);
+    CHECK(dlopen(path, RTLD_NOW | RTLD_NOLOAD) == NULL);
+    if (count_threads() != -1)
+        CHECK(count_threads() == 1);
     if (failures != 0)
         fprintf(stderr, "dlopen: %d check(s) failed\n", failures);
     return failures == 0 ? 0 : 1;

@@ -111,8 +111,11 @@ local function new_pool(ctx, size, log)
     check(lib.probe_config_set(config, PROBE_OPT_BUFFER, 32) == PROBE_OK,
           "set PROBE_OPT_BUFFER")
     check(lib.probe_config_set_ctx(config, ctx) == PROBE_OK, "set ctx")
-    check(lib.probe_config_set_log(config, PROBE_LOG_DEBUG, lib.probe_log_text,
-                                   log) == PROBE_OK, "set log")
+    if log ~= nil then
+        check(lib.probe_config_set_log(config, PROBE_LOG_DEBUG,
+                                       lib.probe_log_text, log) == PROBE_OK,
+              "set log")
+    end
     check(lib.probe_config_set_discard(config, on_discard, nil) == PROBE_OK,
           "set discard")
     local pl = lib.pool_new(config)

@@ -18,12 +18,16 @@
 #include <dlfcn.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "probe.h"
 
 #ifndef PROBE_LIBRARY_PATH
 #define PROBE_LIBRARY_PATH "lib/.libs/libprobe.so.0"
 #endif
+
+/* A hung library ends the test through SIGALRM after this many seconds. */
+#define WATCHDOG_S 60
 
 static int failures;
 
@@ -151,6 +155,7 @@ int main(int argc, char **argv)
     const char *probe_path = argc > 3 ? argv[3] : PROBE_LIBRARY_PATH;
     int probe_first, versioned;
 
+    alarm(WATCHDOG_S);
     if (argc < 3 || (strcmp(argv[1], "probe-first") != 0 &&
                      strcmp(argv[1], "neighbor-first") != 0)) {
         fprintf(stderr, "usage: twolibs probe-first|neighbor-first "
