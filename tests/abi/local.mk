@@ -1,7 +1,7 @@
 # Build rules for tests/abi, included by the top Makefile.am: the checks
 # that hold libprobe.so.0 to its binary interface (exports, ABI baseline,
-# dlopen, ctypes and LuaJIT ffi, two libraries in one process, hardening,
-# man pages).  See docs/ABI.md.
+# constants, dlopen, ctypes and LuaJIT ffi, two libraries in one process,
+# C and C++ use of the header, hardening, man pages).  See docs/ABI.md.
 
 ABI_LIBRARY = $(abs_top_builddir)/lib/.libs/libprobe.so.0
 
@@ -33,13 +33,14 @@ tests_abi_libneighbor_plain_la_LIBADD =
 
 ABI_TESTS = tests/abi/exports.sh tests/abi/abi.sh tests/abi/constants.sh \
 	tests/abi/dlopen tests/abi/twolibs.sh tests/abi/ctypes.sh \
-	tests/abi/luajit.sh tests/abi/hardening.sh tests/abi/manpages.sh
+	tests/abi/luajit.sh tests/abi/header.sh tests/abi/hardening.sh \
+	tests/abi/manpages.sh
 TESTS += $(ABI_TESTS)
 EXTRA_DIST += tests/abi/exports.sh tests/abi/abi.sh tests/abi/twolibs.sh \
 	tests/abi/ctypes.sh tests/abi/ctypes_pool.py tests/abi/luajit.sh \
 	tests/abi/ffi_pool.lua tests/abi/hardening.sh tests/abi/manpages.sh \
 	tests/abi/neighbor.map tests/abi/libprobe.so.0.abi tests/abi/abi.suppr \
-	tests/abi/constants.sh tests/abi/constants.txt \
+	tests/abi/constants.sh tests/abi/constants.txt tests/abi/header.sh \
 	tests/abi/consumer.c tests/abi/consumer.sh docs/ABI.md
 
 # Rewrite the ABI baseline and the list of constants from the library
