@@ -1,5 +1,5 @@
 #!/bin/sh
-# Check that include/probe.h serves every C and C++ caller: it compiles
+# Check that include/probe.h works for C99 and C++11 callers: it compiles
 # alone under -std=c99 -pedantic -Werror, and a C++11 program that calls
 # the library links and runs, which shows that the extern "C" block gives
 # every declaration C linkage.  The C++ half is skipped without a C++
