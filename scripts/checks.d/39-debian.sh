@@ -1,8 +1,9 @@
 #!/bin/sh
 # Build the Debian packages with dpkg-buildpackage -us -uc -b from a
-# scratch copy of the tree, install them with dpkg -i, build and run the
-# consumer of tests/abi/consumer.sh against /usr, and remove the packages
-# again, also when a step fails.  Needs root.  DEB_BUILD_OPTIONS is
+# scratch copy of the tree, check them with lintian (when installed),
+# install them with dpkg -i, build and run the consumer of
+# tests/abi/consumer.sh against /usr, and remove the packages again, also
+# when a step fails.  Needs root.  DEB_BUILD_OPTIONS is
 # nocheck unless set, because scripts/test-all ran make check already.
 # Usage: sh 39-debian.sh TOPDIR
 set -eu
@@ -54,6 +55,15 @@ if ! (cd "$tmp/probe" &&
     exit 1
 fi
 ls "$tmp"/*.deb
+if command -v lintian >/dev/null; then
+    if ! lintian --fail-on error,warning "$tmp"/*.changes >"$tmp/lintian.log" \
+        2>&1; then
+        cat "$tmp/lintian.log" >&2
+        echo "39-debian: FAIL: lintian reports errors or warnings" >&2
+        exit 1
+    fi
+    echo "39-debian: lintian reports no errors or warnings"
+fi
 
 installed=yes
 dpkg -i "$tmp"/libprobe0_*.deb "$tmp"/libprobe-dev_*.deb >/dev/null
