@@ -8,6 +8,8 @@
 # API fuzzer needs clang's libFuzzer and is built by its own check step.
 
 REL_BUGS = \
+	tests/reliability/bug_ring_one_slot \
+	tests/reliability/bug_resize_lost_wakeup \
 	tests/reliability/bug_pthread_exit \
 	tests/reliability/bug_elastic_regrow \
 	tests/reliability/bug_undocumented_errors
@@ -19,6 +21,12 @@ XFAIL_TESTS = $(REL_BUGS)
 
 tests_reliability_faults_LDADD = lib/libprobe.la -ldl
 tests_reliability_soak_LDADD = lib/libprobe.la
+tests_reliability_bug_elastic_regrow_LDADD = lib/libprobe.la -ldl
+tests_reliability_bug_undocumented_errors_LDADD = lib/libprobe.la -ldl
+REL_INJECTOR_CPPFLAGS = $(AM_CPPFLAGS) \
+	-DFAULTINJ_SO='"$(abs_builddir)/tests/reliability/.libs/libfaultinj.so"'
+tests_reliability_bug_elastic_regrow_CPPFLAGS = $(REL_INJECTOR_CPPFLAGS)
+tests_reliability_bug_undocumented_errors_CPPFLAGS = $(REL_INJECTOR_CPPFLAGS)
 
 # The LD_PRELOAD fault injector.  -rpath makes libtool build it shared
 # although it is never installed.

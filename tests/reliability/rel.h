@@ -12,6 +12,7 @@
 
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
@@ -235,6 +236,36 @@ static inline long rel_threads_settle(long expected)
         n = rel_threads();
     }
     return n;
+}
+
+/*
+ * Make sure libfaultinj.so is loaded, re-executing this program with it
+ * in LD_PRELOAD when it is not.  FAULTINJ_SO is the injector's path in
+ * the build tree.  Returns the arming function, or exits with 77 (a
+ * skip) when the injector cannot be used: sanitizer runtimes must come
+ * first in the process, so those builds skip.
+ */
+static inline int (*rel_injector(char **argv))(long)
+{
+    void *arm = dlsym(RTLD_DEFAULT, "faultinj_arm");
+
+    (void)argv;
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+    fprintf(stderr, "skipped: the fault injector cannot run beside a "
+                    "sanitizer runtime\n");
+    exit(77);
+#endif
+    if (arm != NULL)
+        return (int (*)(long))arm;
+#ifdef FAULTINJ_SO
+    if (getenv("PROBE_REL_REEXEC") == NULL) {
+        setenv("PROBE_REL_REEXEC", "1", 1);
+        setenv("LD_PRELOAD", FAULTINJ_SO, 1);
+        execv("/proc/self/exe", argv);
+    }
+#endif
+    fprintf(stderr, "skipped: libfaultinj.so is not loaded\n");
+    exit(77);
 }
 
 #endif /* PROBE_REL_H */
