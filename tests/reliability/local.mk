@@ -9,6 +9,7 @@
 
 REL_BUGS = \
 	tests/reliability/bug_ring_one_slot \
+	tests/reliability/bug_handoff_free_race \
 	tests/reliability/bug_resize_lost_wakeup \
 	tests/reliability/bug_pthread_exit \
 	tests/reliability/bug_elastic_regrow \
@@ -37,5 +38,6 @@ tests_reliability_libfaultinj_la_LDFLAGS = -module -avoid-version -shared \
 tests_reliability_libfaultinj_la_LIBADD = -ldl
 
 EXTRA_DIST += tests/reliability/rel.h tests/reliability/faultinj.h \
+	tests/reliability/scratch.sh \
 	tests/reliability/fuzz_api.c \
 	tests/reliability/fuzz-corpus tests/reliability/valgrind.supp

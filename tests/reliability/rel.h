@@ -226,9 +226,9 @@ static inline long rel_rss_kib(void)
  * thread, so there is no event to wait on; this polls with sched_yield()
  * for at most REL_WAIT_MS.  Returns the last count read.
  */
-static inline long rel_threads_settle(long expected)
+static inline long rel_threads_settle_ms(long expected, long ms)
 {
-    double end = rel_now() + REL_WAIT_MS / 1000.0;
+    double end = rel_now() + (double)ms / 1000.0;
     long n = rel_threads();
 
     while (n > expected && rel_now() < end) {
@@ -236,6 +236,11 @@ static inline long rel_threads_settle(long expected)
         n = rel_threads();
     }
     return n;
+}
+
+static inline long rel_threads_settle(long expected)
+{
+    return rel_threads_settle_ms(expected, REL_WAIT_MS);
 }
 
 /*
