@@ -1,9 +1,11 @@
 #!/bin/sh
-# Hostile moments: fork with live pools, a signal storm, 10,000 create
-# and free cycles, a free right after a stop that did not wait and a
-# stop racing many submitters (tests/reliability/hostile.c), then the
-# known-bug reproducers, which must still fail (XFAIL) or be moved out
-# of XFAIL_TESTS once fixed.
+# Run `make check` in a scratch build, which runs the hostile suite
+# (tests/reliability/hostile.c) and the known-bug reproducers.  The suite
+# forks with live pools, storms the process with signals, runs 10,000
+# create and free cycles, frees pools right after a stop that did not
+# wait and races a stop against many submitters.  A reproducer must keep
+# failing (XFAIL) until its bug is fixed; then it shows as XPASS and has
+# to leave XFAIL_TESTS.
 # Usage: sh 25-hostile.sh TOPDIR
 set -e
 top=$(cd "${1:?usage: 25-hostile.sh TOPDIR}" && pwd)

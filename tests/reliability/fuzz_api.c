@@ -1,10 +1,10 @@
 /*
  * libFuzzer harness for the pool API.  The input is read as a sequence
  * of API calls, two bytes each (an opcode and an argument), on up to
- * two pools.  The main thread makes every lifecycle call (new, stop in
- * each mode with and without waiting, start, resize, free); submissions
- * (run, try-run, run_timed, groups, futures) come from the main thread
- * or from helper threads that run concurrently until the next sync.
+ * two pools.  The main thread makes every lifecycle call: new, stop in
+ * each mode with and without waiting, start, resize and free.
+ * Submissions (run, try-run, run_timed, groups, futures) come from the
+ * main thread, or from helper threads that run until the next sync.
  *
  * Invariants, checked after each step (abort() on a violation, which
  * libFuzzer reports as a crash with the input that caused it):

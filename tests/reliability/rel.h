@@ -25,8 +25,8 @@
 
 #include "probe.h"
 
-/* Upper bound on any wait in these programs; a broken library fails the
- * check that waited instead of hanging the run. */
+/* Upper bound on any wait in these programs, so that a broken library
+ * fails the check that waited instead of hanging the run. */
 #define REL_WAIT_MS 20000
 
 #define REL_CHECK(cond)                                                     \
@@ -220,11 +220,11 @@ static inline long rel_rss_kib(void)
 }
 
 /*
- * Wait until the thread count drops to @expected.  A joined thread can
- * stay listed in /proc/self/task for a moment after pthread_join()
- * returns, because the kernel wakes the joiner before it unlists the
- * thread, so there is no event to wait on; this polls with sched_yield()
- * for at most REL_WAIT_MS.  Returns the last count read.
+ * Wait until the thread count drops to @expected, for at most @ms, and
+ * return the last count read.  A joined thread can stay listed in
+ * /proc/self/task for a moment after pthread_join() returns, because the
+ * kernel wakes the joiner before it unlists the thread.  There is no
+ * event to wait on, so this polls with sched_yield().
  */
 static inline long rel_threads_settle_ms(long expected, long ms)
 {
