@@ -31,7 +31,7 @@ tests_reliability_bug_undocumented_errors_CPPFLAGS = $(REL_INJECTOR_CPPFLAGS)
 
 # The LD_PRELOAD fault injector.  -rpath makes libtool build it shared
 # although it is never installed.
-check_LTLIBRARIES = tests/reliability/libfaultinj.la
+check_LTLIBRARIES += tests/reliability/libfaultinj.la
 tests_reliability_libfaultinj_la_SOURCES = tests/reliability/faultinj.c
 tests_reliability_libfaultinj_la_LDFLAGS = -module -avoid-version -shared \
 	-rpath $(abs_builddir)/tests/reliability
