@@ -19,7 +19,6 @@ probe_python_sources = \
 	bindings/python/tests/test_lifetime.py \
 	bindings/python/tests/test_signals.py \
 	bindings/python/tests/exit_child.py \
-	bindings/python/tests/one_slot_child.py \
 	bindings/python/tests/sigint_child.py \
 	bindings/python/bench_submit.py \
 	bindings/python/README.md \

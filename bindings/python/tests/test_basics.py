@@ -8,7 +8,7 @@ import unittest
 import warnings
 
 import probe
-from helpers import BOUND, run_child
+from helpers import BOUND
 
 
 class PoolTest(unittest.TestCase):
@@ -107,13 +107,24 @@ class PoolTest(unittest.TestCase):
         self.assertEqual(pool.metrics().rejected, 2)
         self.assertEqual(pool.metrics().completed, 3)
 
-    @unittest.expectedFailure
     def test_one_slot_queue_full(self):
-        # NOTE: the core's ring cannot tell full from empty with one slot,
-        # so a pool with buffer=1 accepts a second queued task and the
-        # next submit spins.  The child process keeps the damage out.
-        result = run_child("one_slot_child.py", timeout=BOUND)
-        self.assertEqual(result.stdout.strip(), "full", result.stderr)
+        gate = threading.Event()
+        started = threading.Event()
+
+        def block():
+            started.set()
+            gate.wait(BOUND)
+
+        with probe.Pool(1, 1) as pool:
+            try:
+                pool.run(block)
+                self.assertTrue(started.wait(BOUND))
+                pool.run(int)
+                with self.assertRaises(probe.Full):
+                    pool.try_run(int)
+            finally:
+                gate.set()
+        self.assertEqual(pool.metrics().completed, 2)
 
     def test_run_after_stop_raises_stopped(self):
         pool = probe.Pool(1)

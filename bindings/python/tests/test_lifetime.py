@@ -151,37 +151,41 @@ class ReferenceTest(unittest.TestCase):
 
 
 class SelfFreeTest(unittest.TestCase):
+    """The last reference dies inside a task of the same pool or probe.
+    The task waits on a gate until the caller's own references are gone."""
 
-    def test_last_reference_dies_on_own_worker(self):
+    def check_self_free(self, engine):
         freed = threading.Event()
-        dropped = threading.Event()
+        gate = threading.Event()
+        died_on = []
 
         def log(level, message, attrs):
             if message == "freed":
                 freed.set()
 
-        holder = [probe.Pool(2, logger=log)]
-        ref = weakref.ref(holder[0])
+        holder = [engine(logger=log)]
+        ref = weakref.ref(holder[0],
+                          lambda _: died_on.append(threading.get_ident()))
 
         def task():
+            gate.wait(BOUND)
             holder.clear()
-            dropped.set()
 
         holder[0].run(task)
-        self.assertTrue(dropped.wait(BOUND))
+        gate.set()
         self.assertTrue(freed.wait(BOUND))
         self.assertIsNone(ref())
+        self.assertEqual(len(died_on), 1)
+        self.assertNotEqual(died_on[0], threading.get_ident())
+
+    def test_pool_freed_from_own_task(self):
+        self.check_self_free(lambda **kw: probe.Pool(2, **kw))
 
     def test_probe_freed_from_own_task(self):
-        freed = threading.Event()
+        self.check_self_free(probe.Probe)
 
-        def log(level, message, attrs):
-            if message == "freed":
-                freed.set()
-
-        holder = [probe.Probe(logger=log)]
-        holder[0].run(holder.clear)
-        self.assertTrue(freed.wait(BOUND))
+    def test_buffered_probe_freed_from_own_task(self):
+        self.check_self_free(lambda **kw: probe.Probe(4, **kw))
 
 
 class GilReleaseTest(unittest.TestCase):
