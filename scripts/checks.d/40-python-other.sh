@@ -27,8 +27,11 @@ make -n bindings/python/run-tests >/dev/null 2>&1 || {
     echo "40-python-other: configure skipped the binding for $other" >&2
     exit 1
 }
-make -j"$(nproc)" --no-print-directory >/dev/null
-make --no-print-directory check TESTS=bindings/python/run-tests || {
-    cat bindings/python/run-tests.log
+# Build only the library and the binding, so other parts cannot fail it.
+make -j"$(nproc)" --no-print-directory lib/libprobe.la \
+    bindings/python/run-tests >/dev/null
+./bindings/python/run-tests >python-suite.log 2>&1 || {
+    cat python-suite.log
     exit 1
 }
+tail -n 3 python-suite.log
