@@ -19,7 +19,7 @@ EXTRA_tests_abi_twolibs_DEPENDENCIES = lib/libprobe.la
 
 # The neighbor library that twolibs loads beside probe, built once with a
 # version script and once without; -rpath makes libtool build them shared.
-check_LTLIBRARIES = tests/abi/libneighbor.la tests/abi/libneighbor_plain.la
+check_LTLIBRARIES += tests/abi/libneighbor.la tests/abi/libneighbor_plain.la
 tests_abi_libneighbor_la_SOURCES = tests/abi/neighbor.c
 tests_abi_libneighbor_la_LDFLAGS = -module -avoid-version -shared \
 	-rpath $(abs_top_builddir)/tests/abi \
