@@ -41,7 +41,7 @@ report_missing()
 
 # Names declared PROBE_EXTERN.  Preprocessor lines (the macro's own
 # definition) are dropped and the rest joined, so that a declaration
-# wrapped over several lines reads as one; the name is the identifier
+# wrapped over several lines reads as one.  The name is the identifier
 # just before the declaration's opening parenthesis.
 grep -v '^[[:space:]]*#' "$header" | tr '\n' ' ' |
     grep -oE 'PROBE_EXTERN[^;(]*\(' |
