@@ -14,8 +14,9 @@
  *    detail of the calling thread's last failure.
  *  - Constructors return NULL on failure, set errno and record the code for
  *    probe_last_error().
- *  - Timeouts are in milliseconds; PROBE_FOREVER (-1) waits without limit and
- *    0 polls.
+ *  - Timeouts are in milliseconds; PROBE_FOREVER (-1), or any negative value,
+ *    waits without limit, and 0 polls.  A timeout too long to represent as
+ *    a deadline (near LONG_MAX) also waits without limit.
  *  - A NULL handle is rejected with PROBE_EINVAL, never dereferenced.
  */
 #ifndef PROBE_H

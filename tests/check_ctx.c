@@ -2,6 +2,7 @@
  * lifetimes freed in either order. */
 #include "harness.h"
 
+#include <limits.h>
 #include <poll.h>
 
 START_TEST(test_ctx_cancel_reaches_descendants)
@@ -108,6 +109,24 @@ START_TEST(test_ctx_deadline_cancelled_early)
     probe_ctx_free(timed);
     ck_assert_ptr_null(probe_ctx_new_timeout(NULL, -1));
     ck_assert_int_eq(errno, EINVAL);
+}
+END_TEST
+
+START_TEST(test_ctx_huge_timeouts_wait_forever)
+{
+    probe_ctx *far = probe_ctx_new_timeout(NULL, LONG_MAX);
+    probe_ctx *plain = probe_ctx_new();
+    pthread_t t;
+
+    ck_assert_ptr_nonnull(far);
+    ck_assert_int_eq(probe_ctx_done(far), 0);
+    ck_assert_int_eq(probe_ctx_err(far), PROBE_OK);
+    pthread_create(&t, NULL, cancel_it, plain);
+    ck_assert_int_eq(probe_ctx_wait(plain, LONG_MAX), PROBE_OK);
+    pthread_join(t, NULL);
+    ck_assert_int_eq(probe_ctx_done(far), 0);
+    probe_ctx_free(far);
+    probe_ctx_free(plain);
 }
 END_TEST
 
@@ -258,6 +277,7 @@ static Suite *ctx_suite(void)
     tcase_add_test(tc, test_ctx_wait_times_out_then_returns);
     tcase_add_test(tc, test_ctx_deadline_fires);
     tcase_add_test(tc, test_ctx_deadline_cancelled_early);
+    tcase_add_test(tc, test_ctx_huge_timeouts_wait_forever);
     tcase_add_test(tc, test_ctx_deadline_stops_pool);
     tcase_add_test(tc, test_ctx_fd_readable_on_cancel);
     tcase_add_test(tc, test_ctx_fd_after_cancel_is_readable);

@@ -26,7 +26,12 @@ if ! make -j"$(nproc)" >make.log 2>&1; then
     exit 1
 fi
 if ! make -j"$(nproc)" check >check.log 2>&1; then
-    cat test-suite.log >&2
+    # No test-suite.log means a test program failed to build.
+    if [ -r test-suite.log ]; then
+        cat test-suite.log >&2
+    else
+        grep -E 'error|warning' check.log >&2 || tail -n 40 check.log >&2
+    fi
     echo "30-clang: FAIL: make check failed on the clang build" >&2
     exit 1
 fi

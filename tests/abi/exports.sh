@@ -3,6 +3,7 @@
 # the functions that include/probe.h declares PROBE_EXTERN, the names in
 # the version script lib/libprobe.map (with their version nodes), and the
 # defined dynamic symbols of the built libprobe.so.0 (with their versions).
+# debian/libprobe0.symbols, when present, must list the same names.
 # Run from the top build directory with srcdir set, as `make check` does.
 # Usage: exports.sh [LIBRARY [HEADER [MAP]]]
 set -u
@@ -40,7 +41,7 @@ report_missing()
 
 # Names declared PROBE_EXTERN.  Preprocessor lines (the macro's own
 # definition) are dropped and the rest joined, so that a declaration
-# wrapped over several lines reads as one; the name is the identifier
+# wrapped over several lines reads as one.  The name is the identifier
 # just before the declaration's opening parenthesis.
 grep -v '^[[:space:]]*#' "$header" | tr '\n' ' ' |
     grep -oE 'PROBE_EXTERN[^;(]*\(' |
@@ -145,6 +146,19 @@ report_missing "exported by $lib but not in $map (name@node)" \
     "$tmp/lib" "$tmp/map"
 report_missing "declared in $header but not exported by $lib" \
     "$tmp/header" "$tmp/lib.names"
+
+# debian/libprobe0.symbols must list the same name@NODE pairs, plus one
+# entry per node, so that packages depend on the release that has each
+# name.  The release tarball carries no debian/, and then this is skipped.
+symbols=$srcdir/debian/libprobe0.symbols
+if [ -r "$symbols" ]; then
+    awk '/^ / { print $1 }' "$symbols" | sort >"$tmp/symbols"
+    { cat "$tmp/map"; sed 's/.*/&@&/' "$tmp/nodes"; } | sort >"$tmp/expected"
+    report_missing "in $map but not in $symbols" "$tmp/expected" \
+        "$tmp/symbols"
+    report_missing "in $symbols but not in $map" "$tmp/symbols" \
+        "$tmp/expected"
+fi
 
 if [ "$status" -eq 0 ]; then
     echo "exports: $(wc -l <"$tmp/lib") versioned functions in" \
