@@ -54,6 +54,7 @@ struct probe__worker {
     atomic_uint_fast64_t completed;
     atomic_uint_fast64_t failed;
     atomic_uint_fast64_t cancelled;
+    atomic_uint_fast64_t retracted;  /* pushed, then taken back by a try */
     pool *pool;
     pthread_t thread;
     size_t index;
@@ -100,6 +101,7 @@ struct pool {
     atomic_uint_fast64_t rejected;
     atomic_uint_fast64_t discarded;
     atomic_uint_fast64_t cancelled;
+    atomic_uint_fast64_t retracted;  /* pushed, then taken back by a try */
 
     pthread_mutex_t life_lock;
     pthread_mutex_t lock;
@@ -195,6 +197,21 @@ static inline int ring_pop(pool *pl, struct task *out)
             pos = atomic_load_explicit(&pl->deq, memory_order_relaxed);
         }
     }
+}
+
+/* Take back the task pushed at @pos if no worker has taken it yet: a pop
+ * that succeeds only at that position.  Returns 1 when it was taken back. */
+static inline int ring_retract(pool *pl, uint64_t pos)
+{
+    struct slot *s = ring_slot(pl, pos);
+    uint64_t expected = pos;
+
+    if (atomic_load_explicit(&s->seq, memory_order_acquire) != pos + 1)
+        return 0;
+    if (!atomic_compare_exchange_strong(&pl->deq, &expected, pos + 1))
+        return 0;
+    atomic_store_explicit(&s->seq, pos + pl->capacity, memory_order_seq_cst);
+    return 1;
 }
 
 /* Tasks accepted but not yet taken by a worker. */

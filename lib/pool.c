@@ -112,7 +112,8 @@ static uint64_t pending_locked(pool *pl)
     uint64_t completed, failed, cancelled, idle, submitted, finished;
 
     sum_workers_locked(pl, &completed, &failed, &cancelled, &idle);
-    submitted = atomic_load(&pl->enq) & ~RING_CLOSED;
+    submitted = (atomic_load(&pl->enq) & ~RING_CLOSED) -
+                atomic_load(&pl->retracted);
     finished = completed + cancelled + atomic_load(&pl->discarded);
     return submitted > finished ? submitted - finished : 0;
 }
@@ -254,8 +255,9 @@ PROBE_EXTERN int pool_metrics(const pool *pl, uint64_t *out, size_t count)
         return probe__fail(PROBE_EINVAL, "pool_metrics: NULL output array");
 
     pthread_mutex_lock(&p->lock);
-    v[PROBE_METRIC_SUBMITTED] = atomic_load(&p->enq) & ~RING_CLOSED;
-    dequeued = atomic_load(&p->deq);
+    v[PROBE_METRIC_SUBMITTED] = (atomic_load(&p->enq) & ~RING_CLOSED) -
+                                atomic_load(&p->retracted);
+    dequeued = atomic_load(&p->deq) - atomic_load(&p->retracted);
     sum_workers_locked(p, &v[PROBE_METRIC_COMPLETED],
                        &v[PROBE_METRIC_FAILED], &v[PROBE_METRIC_CANCELLED],
                        &v[PROBE_METRIC_IDLE]);

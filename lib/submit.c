@@ -6,6 +6,7 @@
 #include "engine.h"
 
 #include <errno.h>
+#include <sched.h>
 
 /* Ring polls before a submitter parks on a full ring. */
 #define SUBMIT_SPIN 100
@@ -174,6 +175,29 @@ int probe__pool_submit(pool *pl, probe_task_fn fn, void *arg,
     return PROBE_OK;
 }
 
+/* A non-blocking handoff: the probe may have just taken another task and
+ * not yet marked itself busy.  Wait until it takes ours, or until it is
+ * seen busy (or HANDOFF_TRY_NS passes), then take ours back if it is still
+ * there.  Returns PUSH_OK when the probe took the task, else PUSH_FULL. */
+#define HANDOFF_TRY_NS 10000000
+static int wait_taken_briefly(pool *pl, uint64_t pos)
+{
+    int64_t give_up = probe__now_ns() + HANDOFF_TRY_NS;
+
+    while (atomic_load(&pl->deq) <= pos) {
+        if (atomic_load(&pl->workers[0]->busy) ||
+            atomic_load(&pl->state) != P_RUNNING ||
+            probe__now_ns() > give_up) {
+            if (!ring_retract(pl, pos))
+                return PUSH_OK;
+            atomic_fetch_add(&pl->retracted, 1);
+            return PUSH_FULL;
+        }
+        sched_yield();
+    }
+    return PUSH_OK;
+}
+
 /* A probe without buffer: the submit returns once the task is taken.  The
  * task may free the probe as soon as it runs, so the submit counts itself
  * in handoff_inflight and a deferred free waits for it to leave. */
@@ -191,9 +215,12 @@ static int submit_handoff(pool *pl, probe_task_fn fn, void *arg,
 
     atomic_fetch_add(&pl->handoff_inflight, 1);
     r = ring_push(pl, fn, arg, &pos);
-    if (r == PUSH_FULL)
-        r = deadline_ns == 0 ? PUSH_FULL
-                             : wait_for_space(pl, fn, arg, deadline_ns, &pos);
+    if (r == PUSH_OK && deadline_ns == 0) {
+        after_push(pl, pos, 1);
+        r = wait_taken_briefly(pl, pos);
+        atomic_fetch_sub(&pl->handoff_inflight, 1);
+        return r == PUSH_OK ? PROBE_OK : reject(pl, PROBE_EFULL);
+    }
     if (r == PUSH_OK) {
         after_push(pl, pos, 1);
         wait_taken(pl, pos);

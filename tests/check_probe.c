@@ -115,6 +115,38 @@ START_TEST(test_probe_handoff_returns_once_taken)
 }
 END_TEST
 
+static int slow_gate(void *arg)
+{
+    gate_pass(arg);
+    return 0;
+}
+
+START_TEST(test_probe_try_run_never_waits_for_task)
+{
+    probe *p = probe_new(NULL);
+    struct gate gates[10];
+    struct latch l;
+    int i, rc;
+
+    latch_init(&l);
+    /* An idle probe takes a non-blocking handoff. */
+    ck_assert_int_eq(probe_try_run(p, task_latch, &l), PROBE_OK);
+    ck_assert(latch_wait(&l, 1));
+    /* Right after a blocking handoff the probe is busy, even while it has
+     * taken the task but not yet started it. */
+    for (i = 0; i < 10; i++) {
+        gate_init(&gates[i]);
+        ck_assert_int_eq(probe_run(p, slow_gate, &gates[i]), PROBE_OK);
+        rc = probe_try_run(p, task_latch, &l);
+        gate_open(&gates[i]);
+        ck_assert_int_eq(rc, PROBE_EFULL);
+    }
+    ck_assert_int_eq(probe_stop(p, PROBE_DRAIN, PROBE_WAIT), PROBE_OK);
+    ck_assert_int_eq(latch_get(&l), 1);
+    probe_free(p);
+}
+END_TEST
+
 START_TEST(test_probe_buffer_holds_n_tasks)
 {
     probe_config *cfg = config_of(0, 3);
@@ -410,6 +442,7 @@ static Suite *probe_suite(void)
     tcase_add_test(tc, test_probe_idle_only_between_tasks);
     tcase_add_test(tc, test_probe_id_unique_stable_and_named);
     tcase_add_test(tc, test_probe_handoff_returns_once_taken);
+    tcase_add_test(tc, test_probe_try_run_never_waits_for_task);
     tcase_add_test(tc, test_probe_buffer_holds_n_tasks);
     tcase_add_test(tc, test_probe_run_after_stop_fails_at_once);
     tcase_add_test(tc, test_probe_stop_twice_is_safe);
