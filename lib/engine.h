@@ -59,6 +59,8 @@ struct probe__worker {
     size_t index;
     int state;    /* enum worker_state, under the pool lock */
     int init_rc;
+    int in_task;  /* this worker only */
+    int replace;  /* start a new thread here once this one is gone */
     char id[PROBE__ID_MAX];
 };
 
@@ -73,7 +75,8 @@ struct pool {
 
     /* Read on every task, written on stop, start and resize only. */
     _Alignas(PROBE__CACHE_LINE) struct slot *slots;
-    uint64_t capacity;
+    uint64_t capacity;       /* slots in the ring, at least 2 */
+    uint64_t limit;          /* tasks accepted at once: the buffer size */
     uint64_t mask;           /* capacity - 1 when a power of two, else 0 */
     int handoff;             /* a probe without buffer: submit waits */
     int is_probe;
@@ -136,6 +139,12 @@ static inline int ring_push(pool *pl, probe_task_fn fn, void *arg,
 
         if (pos & RING_CLOSED)
             return PUSH_CLOSED;
+        /* A one-slot buffer: the sequence scheme needs two slots, so the
+         * second is fenced off by counting. */
+        if (PROBE__UNLIKELY(pl->limit < pl->capacity) &&
+            pos - atomic_load_explicit(&pl->deq, memory_order_acquire) >=
+                pl->limit)
+            return PUSH_FULL;
         s = ring_slot(pl, pos);
         seq = atomic_load_explicit(&s->seq, memory_order_acquire);
         diff = (int64_t)(seq - pos);

@@ -252,11 +252,10 @@ static int ring_init(pool *pl, long long buffer)
 {
     uint64_t i;
 
-    pl->capacity = buffer > 0 ? (uint64_t)buffer : 1;
+    pl->limit = buffer > 0 ? (uint64_t)buffer : 1;
+    pl->capacity = pl->limit < 2 ? 2 : pl->limit;
     pl->mask = (pl->capacity & (pl->capacity - 1)) == 0 ? pl->capacity - 1
                                                         : 0;
-    if (pl->capacity == 1)
-        pl->mask = 0;
     pl->slots = calloc(pl->capacity, sizeof *pl->slots);
     if (pl->slots == NULL)
         return PROBE_ENOMEM;

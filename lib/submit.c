@@ -57,7 +57,7 @@ static int wait_for_space(pool *pl, probe_task_fn fn, void *arg,
 {
     int r, i;
 
-    note_peak(pl, pl->capacity);
+    note_peak(pl, pl->limit);
     for (i = 0; i < SUBMIT_SPIN; i++) {
         probe__cpu_relax();
         r = ring_push(pl, fn, arg, pos);

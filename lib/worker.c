@@ -29,7 +29,7 @@ void probe__wake_space(pool *pl)
     if (atomic_load_explicit(&pl->space_sleepers, memory_order_seq_cst) ==
         0)
         return;
-    if (ring_queued(pl) > pl->capacity / 2)
+    if (ring_queued(pl) > pl->limit / 2)
         return;
     pthread_mutex_lock(&pl->lock);
     if (atomic_load(&pl->space_sleepers) > 0) {
@@ -150,7 +150,9 @@ static void run_task(struct probe__worker *w, struct task *t)
     int rc;
 
     atomic_store_explicit(&w->busy, 1, memory_order_relaxed);
+    w->in_task = 1;
     rc = t->fn(t->arg);
+    w->in_task = 0;
     atomic_store_explicit(&w->busy, 0, memory_order_release);
     if (PROBE__UNLIKELY(rc != 0)) {
         if (rc == PROBE__SKIPPED && (t->fn == probe__group_trampoline ||
@@ -193,6 +195,13 @@ static void finish(pool *pl, struct probe__worker *w)
     w->state = W_EXITED;
     pl->live--;
     atomic_fetch_sub(&pl->alive, 1);
+    if (w->replace) {
+        /* Nobody will join a thread that left its slot to a successor. */
+        w->replace = 0;
+        pthread_detach(pthread_self());
+        w->state = W_EMPTY;
+        probe__worker_spawn_locked(pl, w->index, 0);
+    }
     last_of_freed = pl->free_pending && pl->live == 0 && pl->starting == 0;
     pthread_cond_broadcast(&pl->state_cv);
     pthread_cond_broadcast(&pl->space_cv);
@@ -201,6 +210,34 @@ static void finish(pool *pl, struct probe__worker *w)
      * last worker of a pool freed from inside, which frees it itself. */
     if (last_of_freed)
         destroy_from_worker(pl, w);
+}
+
+/* Cleanup handler: a task called pthread_exit() (or the thread was
+ * cancelled).  Account for the task as failed, release the worker's place
+ * so stops and frees do not wait for it, and start a replacement while the
+ * pool runs. */
+static void abandoned(void *arg)
+{
+    struct probe__worker *w = arg;
+    pool *pl = w->pool;
+
+    if (w->in_task) {
+        bump(&w->failed);
+        bump(&w->completed);
+        w->in_task = 0;
+    }
+    atomic_store(&w->busy, 0);
+    probe__log(&pl->cfg.log, PROBE_LOG_ERROR, pl->is_probe ? "probe" : "pool",
+               w->id, NULL,
+               "a task ended the worker thread (pthread_exit or cancel)");
+    if (pl->cfg.fini != NULL)
+        pl->cfg.fini(pl->cfg.hook_payload);
+    probe__current = (struct probe__current){0};
+    pthread_mutex_lock(&pl->lock);
+    w->replace = atomic_load(&pl->state) == P_RUNNING &&
+                 w->index < atomic_load(&pl->target) && !pl->free_pending;
+    pthread_mutex_unlock(&pl->lock);
+    finish(pl, w);
 }
 
 static void *worker_main(void *arg)
@@ -237,8 +274,10 @@ static void *worker_main(void *arg)
 
     probe__log(&pl->cfg.log, PROBE_LOG_DEBUG, source, w->id, NULL,
                "probe loop started");
+    pthread_cleanup_push(abandoned, w);
     while (next_task(pl, w, &t))
         run_task(w, &t);
+    pthread_cleanup_pop(0);
     if (pl->cfg.fini != NULL)
         pl->cfg.fini(pl->cfg.hook_payload);
     probe__log(&pl->cfg.log, PROBE_LOG_DEBUG, source, w->id, NULL,
