@@ -15,3 +15,7 @@ bench_bench_LDFLAGS = -no-install
 bench_bench_LDADD = lib/libprobe.la $(GLIB_LIBS) $(LIBUV_LIBS) \
 	$(APR_LIBS) $(PTHREAD_LIBS) -lm
 EXTRA_DIST += scripts/bench scripts/packages.d/bench docs/PERFORMANCE.md
+
+# The wakeup suite guards the spinning and baton passing that the
+# benchmark measures; it runs under `make check` with the other suites.
+TEST_SUITES += tests/check_wakeup
