@@ -83,8 +83,12 @@ static void print_ratios(const struct bench_block *b,
         if (!b->row[i].is_probe)
             continue;
         for (k = 0; k < b->nvalues; k++) {
-            printf("%s%.2fx", sep, bench_median(&b->row[i], k) /
-                                       bench_median(r, k));
+            double peer = bench_median(r, k);
+
+            if (peer == 0)
+                printf("%s-", sep);
+            else
+                printf("%s%.2fx", sep, bench_median(&b->row[i], k) / peer);
             sep = " / ";
         }
     }

@@ -14,6 +14,7 @@ struct bench_row {
     size_t buffer;
     int is_probe;
     int skip;      /* not measured in this run: printed as - */
+    long tasks;    /* tasks for this row only; 0: the block's */
     int reps;
     int failed;
     double values[BENCH_MAX_REPS][BENCH_MAX_VALUES];
