@@ -94,12 +94,36 @@ static void print_ratios(const struct bench_block *b,
     }
 }
 
+/* Name the ratios of a peer row when there is more than one. */
+static void print_ratio_legend(const struct bench_block *b)
+{
+    const char *sep = "";
+    int i, k, probes = 0;
+
+    for (i = 0; i < b->rows; i++)
+        probes += b->row[i].is_probe;
+    if (probes * b->nvalues < 2)
+        return;
+    printf("  probe/peer lists: ");
+    for (i = 0; i < b->rows; i++) {
+        if (!b->row[i].is_probe)
+            continue;
+        for (k = 0; k < b->nvalues; k++) {
+            printf("%s%s %s", sep, b->row[i].label, b->value_names[k]);
+            sep = ", ";
+        }
+    }
+    printf("\n");
+}
+
 void bench_print_block(const struct bench_block *b)
 {
     const struct bench_row *r;
     int i, k;
 
-    printf("\n%s\n  %-16s", b->title, "peer");
+    printf("\n%s\n", b->title);
+    print_ratio_legend(b);
+    printf("  %-16s", "peer");
     for (k = 0; k < b->nvalues; k++)
         printf(" %-24s", b->value_names[k]);
     printf(" probe/peer\n");

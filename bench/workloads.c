@@ -1,6 +1,6 @@
 /*
  * The throughput workloads.  Each function measures one run in the
- * calling process and stores its figures in @out; main.c runs each in a
+ * calling process and stores its figures in @out.  main.c runs each in a
  * fresh child process, so every peer starts from the same clean state.
  *
  * Completion is detected the same way for every peer: each task bumps a
@@ -8,6 +8,8 @@
  * latch the measuring thread waits on.
  */
 #include "workloads.h"
+
+#include <sys/resource.h>
 
 #define SPIN_NS 1000
 #define SUBMITTERS 4
@@ -34,8 +36,9 @@ void bench_noop_task(struct bench_job *job)
     bench_count((struct count_job *)job);
 }
 
-/* Loop rounds that take SPIN_NS on one otherwise idle thread; set by
- * bench_calibrate_spin() before any measurement forks. */
+/* Loop rounds that take SPIN_NS on this thread, set by calibrate_spin()
+ * in the measuring process right before the run, so the calibration
+ * sees the same machine load as the run. */
 static long spin_rounds = 1;
 
 static void spin(long rounds)
@@ -46,9 +49,9 @@ static void spin(long rounds)
         __asm__ __volatile__("" ::: "memory");
 }
 
-/* Time 10,000 rounds a few dozen times and keep the fastest, since a
- * preempted trial only ever reads slow. */
-void bench_calibrate_spin(void)
+/* Time 10,000 rounds 50 times and keep the fastest, since a preempted
+ * trial only ever reads slow. */
+static void calibrate_spin(void)
 {
     int64_t best = INT64_MAX, t;
     int trial;
@@ -62,7 +65,7 @@ void bench_calibrate_spin(void)
     spin_rounds = (long)(10000.0 * SPIN_NS / (double)(best > 0 ? best : 1));
 }
 
-/* Busy for about SPIN_NS, as a short CPU-bound task. */
+/* Busy for about SPIN_NS of CPU time: a short CPU-bound task. */
 static void spin_task(struct bench_job *job)
 {
     spin(spin_rounds);
@@ -109,21 +112,36 @@ int bench_throughput(const struct bench_spec *spec, double *out)
     return 2;
 }
 
+static double cpu_ns(void)
+{
+    struct rusage ru;
+
+    getrusage(RUSAGE_SELF, &ru);
+    return ((double)ru.ru_utime.tv_sec + (double)ru.ru_stime.tv_sec) * 1e9 +
+           ((double)ru.ru_utime.tv_usec + (double)ru.ru_stime.tv_usec) * 1e3;
+}
+
+/* The second figure divides the spin time by the CPU time of the whole
+ * process, submitter included: unlike the first, it does not drop when
+ * other programs take the cores. */
 int bench_spin(const struct bench_spec *spec, double *out)
 {
     const struct bench_peer *peer = spec->peer;
     void *pl = peer->create(spec->workers, spec->buffer);
     void *sub = peer->submitter(pl);
+    double cpu, work = (double)spec->tasks * SPIN_NS;
     int64_t elapsed;
-    double ideal;
 
     bench_run_counted(spec, sub, bench_noop_task, BENCH_WARMUP_TASKS);
+    calibrate_spin();
+    cpu = cpu_ns();
     elapsed = bench_run_counted(spec, sub, spin_task, spec->tasks);
+    cpu = cpu_ns() - cpu;
     peer->submitter_done(sub);
     peer->destroy(pl);
-    ideal = (double)spec->tasks * SPIN_NS / spec->workers;
-    out[0] = ideal / (double)elapsed;
-    return 1;
+    out[0] = work / spec->workers / (double)elapsed;
+    out[1] = work / cpu;
+    return 2;
 }
 
 struct submitter_arg {

@@ -20,9 +20,8 @@ typedef int (*bench_workload_fn)(const struct bench_spec *spec, double *out);
 
 /* tasks/s and ns per task, no-op tasks from one thread (W1, scale). */
 int bench_throughput(const struct bench_spec *spec, double *out);
-/* Size the 1 us spin of bench_spin() on this machine; call it first. */
-void bench_calibrate_spin(void);
-/* Share of the ideal rate for tasks that each spin 1 us (W2). */
+/* Share of the ideal rate for tasks that each spin 1 us, and the spin
+ * time over the process's CPU time (W2). */
 int bench_spin(const struct bench_spec *spec, double *out);
 /* Submit-to-start p50, p99 and max in us, back to back (W3). */
 int bench_latency(const struct bench_spec *spec, double *out);
