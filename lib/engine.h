@@ -12,8 +12,8 @@
  * Idle workers park on work_cv under the pool lock.  A worker registers in
  * `sleepers` before its last look at the ring; a submitter publishes its
  * task, then reads `sleepers`.  Both sides put a full barrier between their
- * write and their read, so at least one of them sees the other and no
- * wakeup is lost.  A submitter that finds a sleeper turns one registration
+ * write and their read, so at least one of them reads the other's write
+ * and no wakeup is lost.  A submitter that finds a sleeper turns one registration
  * into a wake token and signals once; later submitters see no unclaimed
  * sleeper and take no lock.  Submitters blocked on a full ring use the
  * same scheme on space_cv, woken once the ring is half empty, so the
@@ -72,6 +72,7 @@ struct probe__worker {
     int init_rc;
     int in_task;  /* this worker only */
     int replace;  /* start a new thread here once this one is gone */
+    int retired;  /* left the live count early by idle expiry */
     char id[PROBE__ID_MAX];
 };
 
@@ -102,6 +103,7 @@ struct pool {
     atomic_int spinning;     /* workers polling the ring before parking */
     atomic_int space_sleepers;
     atomic_int handoff_waiters;
+    atomic_int handoff_inflight;  /* submits inside a handoff wait */
     atomic_size_t alive;     /* live + starting, for elastic growth */
     int wake_tokens;         /* under lock */
     int space_tokens;        /* under lock */

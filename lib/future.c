@@ -2,7 +2,8 @@
  * Futures.  A future is shared by the caller and the queued task, each
  * holding one reference.  Its status moves once out of QUEUED, by CAS:
  * to RUNNING (a worker took it), CANCELLED (probe_future_cancel) or
- * DISCARDED (a stop or free); whoever wins that CAS owns the argument.
+ * DISCARDED (a stop or free).  The thread whose CAS succeeds owns the
+ * argument.
  * Terminal states are published under the future's lock, so waiters
  * cannot miss them.
  */

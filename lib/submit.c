@@ -1,6 +1,6 @@
 /*
  * Submitting tasks.  The fast path is one ring push plus one read of the
- * sleeper count (and of the spinner count when a worker is parked); the
+ * sleeper count, and of the spinner count when a worker is parked.  The
  * pool lock is taken only to wake a parked worker or to park a submitter
  * on a full ring.
  */
@@ -16,9 +16,9 @@
  * workers instead of leaving it. */
 #define SUBMIT_SPIN 100
 #define SUBMIT_YIELDS 64
-/* The peak queue depth is sampled on one submit in PEAK_SAMPLE (and on
- * every full ring), which keeps a read of the consumers' index off the
- * fast path; the reported peak may therefore read low by PEAK_SAMPLE - 1. */
+/* The peak queue depth is sampled on one submit in PEAK_SAMPLE and on
+ * every full ring, to keep a read of the consumers' index off the fast
+ * path.  So the reported peak may read low by PEAK_SAMPLE - 1. */
 #define PEAK_SAMPLE 32
 
 enum { PUSH_TIMEDOUT = PUSH_CLOSED + 1 };
@@ -153,23 +153,21 @@ static int closed_code(pool *pl)
     return reason;
 }
 
-/* Everything but an accepted push into a ring with room: a full ring, a
- * closed one, and probes without buffer.  Kept out of line so that the
- * fast path of probe__pool_submit() stays short. */
+static NOINLINE int submit_handoff(pool *pl, probe_task_fn fn, void *arg,
+                                   int64_t deadline_ns);
+
+/* A submit whose first push found the ring full or closed.  It pushes
+ * again first, since workers may have freed a slot meanwhile.  Kept out
+ * of line so that the fast path of probe__pool_submit() stays short. */
 static NOINLINE int submit_slow(pool *pl, probe_task_fn fn, void *arg,
                                 int64_t deadline_ns)
 {
     uint64_t pos;
     int r;
 
-    if (pl->handoff && probe__current.pool == pl)
-        return reject(pl, PROBE_EDEADLK);
-    if (pl->handoff && deadline_ns == 0 &&
-        (atomic_load(&pl->workers[0]->busy) || ring_queued(pl) > 0))
-        return reject(pl, PROBE_EFULL);
-
     r = ring_push(pl, fn, arg, &pos);
     if (r == PUSH_FULL) {
+        note_peak(pl, pl->limit);
         if (deadline_ns == 0)
             return reject(pl, PROBE_EFULL);
         if (probe__current.pool == pl)
@@ -182,8 +180,6 @@ static NOINLINE int submit_slow(pool *pl, probe_task_fn fn, void *arg,
         return reject(pl, PROBE_ETIMEDOUT);
 
     after_push(pl, pos, 1);
-    if (pl->handoff)
-        wait_taken(pl, pos);
     return PROBE_OK;
 }
 
@@ -192,14 +188,47 @@ int probe__pool_submit(pool *pl, probe_task_fn fn, void *arg,
 {
     uint64_t pos;
 
+    if (PROBE__UNLIKELY(pl->handoff))
+        return submit_handoff(pl, fn, arg, deadline_ns);
     /* ring_push() changes nothing unless it returns PUSH_OK, so the slow
      * path may start over. */
-    if (PROBE__LIKELY(!pl->handoff) &&
-        PROBE__LIKELY(ring_push(pl, fn, arg, &pos) == PUSH_OK)) {
+    if (PROBE__LIKELY(ring_push(pl, fn, arg, &pos) == PUSH_OK)) {
         after_push(pl, pos, 1);
         return PROBE_OK;
     }
     return submit_slow(pl, fn, arg, deadline_ns);
+}
+
+/* A probe without buffer: the submit returns once the task is taken.  The
+ * task may free the probe as soon as it runs, so the submit counts itself
+ * in handoff_inflight and a deferred free waits for it to leave. */
+static NOINLINE int submit_handoff(pool *pl, probe_task_fn fn, void *arg,
+                                   int64_t deadline_ns)
+{
+    uint64_t pos;
+    int r;
+
+    if (probe__current.pool == pl)
+        return reject(pl, PROBE_EDEADLK);
+    if (deadline_ns == 0 &&
+        (atomic_load(&pl->workers[0]->busy) || ring_queued(pl) > 0))
+        return reject(pl, PROBE_EFULL);
+
+    atomic_fetch_add(&pl->handoff_inflight, 1);
+    r = ring_push(pl, fn, arg, &pos);
+    if (r == PUSH_FULL)
+        r = deadline_ns == 0 ? PUSH_FULL
+                             : wait_for_space(pl, fn, arg, deadline_ns, &pos);
+    if (r == PUSH_OK) {
+        after_push(pl, pos, 1);
+        wait_taken(pl, pos);
+        atomic_fetch_sub(&pl->handoff_inflight, 1);
+        return PROBE_OK;
+    }
+    atomic_fetch_sub(&pl->handoff_inflight, 1);
+    if (r == PUSH_CLOSED)
+        return reject(pl, closed_code(pl));
+    return reject(pl, r == PUSH_TIMEDOUT ? PROBE_ETIMEDOUT : PROBE_EFULL);
 }
 
 PROBE_EXTERN int pool_run_batch(pool *pl, probe_task_fn fn, void *const *args,

@@ -118,6 +118,14 @@ static void pass_baton(pool *pl)
 
 enum park_result { PARK_GOT, PARK_AGAIN, PARK_RETIRE };
 
+/* Idle expiry keeps at least one worker even with a minimum size of 0:
+ * the submit that would start a new one cannot report a failed thread
+ * start, and a pool with no worker would strand the task it accepted. */
+static size_t expiry_floor(const pool *pl)
+{
+    return pl->cfg.min_size > 1 ? (size_t)pl->cfg.min_size : 1;
+}
+
 static int park(pool *pl, struct probe__worker *w, struct task *t)
 {
     int64_t deadline = -1;
@@ -135,7 +143,7 @@ static int park(pool *pl, struct probe__worker *w, struct task *t)
 
     atomic_fetch_add(&pl->sleepers, 1);
     atomic_thread_fence(memory_order_seq_cst);
-    if (pl->elastic && pl->live > (size_t)pl->cfg.min_size)
+    if (pl->elastic && pl->live > expiry_floor(pl))
         deadline = probe__deadline_after((long)pl->cfg.idle_timeout_ms);
 
     got = ring_pop(pl, t);
@@ -144,14 +152,24 @@ static int park(pool *pl, struct probe__worker *w, struct task *t)
            w->index < atomic_load(&pl->target)) {
         if (probe__cond_wait_until(&pl->work_cv, &pl->lock, deadline) ==
                 ETIMEDOUT &&
-            pl->live > (size_t)pl->cfg.min_size) {
+            pl->live > expiry_floor(pl)) {
+            /* Leave the live count now, under the lock, so two workers
+             * timing out together cannot both retire the last one above
+             * the minimum. */
             retire = 1;
+            pl->live--;
+            atomic_fetch_sub(&pl->alive, 1);
+            w->retired = 1;
             break;
         }
     }
 
-    /* Leave: every parked worker is either unclaimed or holds a token. */
-    if (pl->wake_tokens > 0)
+    /* Each parked worker is counted once, as unclaimed or by a wake token.
+     * A worker that found a task before waiting was never signalled, so it
+     * withdraws its own registration: taking a token here would leave the
+     * signalled worker to wait again with a task queued.  A worker that
+     * waited takes a token if there is one, then looks at the ring. */
+    if (pl->wake_tokens > 0 && !got)
         pl->wake_tokens--;
     else
         atomic_fetch_sub(&pl->sleepers, 1);
@@ -162,6 +180,21 @@ static int park(pool *pl, struct probe__worker *w, struct task *t)
         return PARK_GOT;
     }
     return retire ? PARK_RETIRE : PARK_AGAIN;
+}
+
+/* A worker retired by a shrink may have taken the wake token meant for a
+ * queued task: pass the wakeup on to a worker that stays. */
+static void hand_on_wakeup(pool *pl)
+{
+    if (ring_queued(pl) == 0 || atomic_load(&pl->sleepers) == 0)
+        return;
+    pthread_mutex_lock(&pl->lock);
+    if (atomic_load(&pl->sleepers) > 0) {
+        atomic_fetch_sub(&pl->sleepers, 1);
+        pl->wake_tokens++;
+        pthread_cond_signal(&pl->work_cv);
+    }
+    pthread_mutex_unlock(&pl->lock);
 }
 
 /* Take a queued task while a PROBE_DRAIN stop runs; 0 once none is left. */
@@ -189,8 +222,10 @@ static int next_task(pool *pl, struct probe__worker *w, struct task *t)
             P_RUNNING)
             return drain_one(pl, t);
         if (w->index >= atomic_load_explicit(&pl->target,
-                                             memory_order_relaxed))
+                                             memory_order_relaxed)) {
+            hand_on_wakeup(pl);
             return 0;
+        }
         if (pop(pl, t)) {
             if (woken)
                 pass_baton(pl);
@@ -205,8 +240,10 @@ static int next_task(pool *pl, struct probe__worker *w, struct task *t)
             pass_baton(pl);
             return 1;
         }
-        if (r == PARK_RETIRE)
+        if (r == PARK_RETIRE) {
+            hand_on_wakeup(pl);
             return 0;
+        }
         woken = 1;
     }
 }
@@ -255,6 +292,8 @@ static void destroy_from_worker(pool *pl, struct probe__worker *self)
     }
     self->state = W_EMPTY;
     pthread_mutex_unlock(&pl->lock);
+    while (atomic_load(&pl->handoff_inflight) > 0)
+        sched_yield();
     pthread_detach(pthread_self());
     probe__current = (struct probe__current){0};
     probe__pool_destroy(pl);
@@ -266,10 +305,14 @@ static void finish(pool *pl, struct probe__worker *w)
 
     pthread_mutex_lock(&pl->lock);
     w->state = W_EXITED;
-    pl->live--;
-    atomic_fetch_sub(&pl->alive, 1);
+    if (w->retired) {
+        w->retired = 0;
+    } else {
+        pl->live--;
+        atomic_fetch_sub(&pl->alive, 1);
+    }
     if (w->replace) {
-        /* Nobody will join a thread that left its slot to a successor. */
+        /* Detach: no thread joins one that gave its slot to a successor. */
         w->replace = 0;
         pthread_detach(pthread_self());
         w->state = W_EMPTY;
