@@ -67,7 +67,7 @@ extern const struct bench_peer bench_peer_apr;
 
 /* Print a message naming the peer and the failed call, then exit the
  * measuring process with status 2. */
-void bench_die(const char *peer, const char *what) __attribute__((noreturn));
+void bench_die(const char *peer, const char *call) __attribute__((noreturn));
 
 static inline int64_t bench_now_ns(void)
 {

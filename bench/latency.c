@@ -3,9 +3,9 @@
  * the task has recorded its start time, then submits the next, so each
  * sample sees the pool with nothing else queued.  The wait yields the
  * CPU on every poll: on a machine with as many cores as workers, a
- * spinning submitter would otherwise delay the very worker it waits for.  The parked variant
- * sleeps before each submit, long enough for every peer's idle workers
- * to have gone to sleep.
+ * spinning submitter would otherwise delay the very worker it waits for.
+ * The parked variant sleeps before each submit, long enough for every
+ * peer's idle workers to have gone to sleep.
  */
 #include "workloads.h"
 

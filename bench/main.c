@@ -74,9 +74,9 @@ void bench_latch_destroy(struct bench_latch *l)
     pthread_mutex_destroy(&l->lock);
 }
 
-void bench_die(const char *peer, const char *what)
+void bench_die(const char *peer, const char *call)
 {
-    fprintf(stderr, "bench: %s: %s failed\n", peer, what);
+    fprintf(stderr, "bench: %s: %s failed\n", peer, call);
     fflush(stderr);
     _exit(2);
 }
