@@ -58,6 +58,9 @@ static inline void after_push(pool *pl, uint64_t pos, size_t count)
         probe__grow_elastic(pl);
 }
 
+/* NOTE: with a small ring and slow tasks the submitter retries at each
+ * freed slot, so it stays busy: bench/bench W2 shows 18-27% of the CPU
+ * lost with 64 slots, against 2-13% with 65,536. */
 static int wait_for_space(pool *pl, probe_task_fn fn, void *arg,
                           int64_t deadline, uint64_t *pos)
 {
