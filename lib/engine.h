@@ -19,6 +19,17 @@
  * same scheme on space_cv, woken once the ring is half empty, so the
  * workers keep running while the submitter wakes up.
  *
+ * Before it parks, a worker polls the ring for a while as a registered
+ * spinner (`spinning`).  A submitter of n tasks that sees s spinners
+ * wakes only n - s sleepers, since each spinner is bound to look at the
+ * ring again after the tasks were published: it leaves `spinning` with a
+ * seq_cst RMW and then either parks (registering and looking once more,
+ * as above) or holds a task.  Every worker that comes out of a spin or a
+ * park holding a task passes the baton: if another task is ready, a
+ * sleeper is registered and nobody spins, it wakes one sleeper itself,
+ * and that one does the same in turn.  So a task whose wake a submitter
+ * skipped is always seen by a worker that runs it or wakes one that will.
+ *
  * Locks: life_lock serialises start, resize and free; the pool lock guards
  * the worker table and the condition variables.  Lock order: life_lock,
  * context lock, pool lock.
@@ -90,6 +101,7 @@ struct pool {
 
     /* Parking bookkeeping: changed only when a thread parks or wakes. */
     _Alignas(PROBE__CACHE_LINE) atomic_int sleepers;
+    atomic_int spinning;     /* workers polling the ring before parking */
     atomic_int space_sleepers;
     atomic_int handoff_waiters;
     atomic_int handoff_inflight;  /* submits inside a handoff wait */
@@ -214,6 +226,16 @@ static inline int ring_retract(pool *pl, uint64_t pos)
     return 1;
 }
 
+/* Return 1 when the task at the consumers' index is published.  Reads the
+ * slot's seq_cst sequence, so it sees every push ordered before it. */
+static inline int ring_ready(pool *pl)
+{
+    uint64_t pos = atomic_load_explicit(&pl->deq, memory_order_seq_cst);
+
+    return atomic_load_explicit(&ring_slot(pl, pos)->seq,
+                                memory_order_seq_cst) == pos + 1;
+}
+
 /* Tasks accepted but not yet taken by a worker. */
 static inline uint64_t ring_queued(pool *pl)
 {
@@ -225,7 +247,7 @@ static inline uint64_t ring_queued(pool *pl)
 
 /* worker.c */
 int probe__worker_spawn_locked(pool *pl, size_t index, int wait_ready);
-void probe__wake_space(pool *pl);
+void probe__wake_workers(pool *pl, size_t count);
 void probe__grow_elastic(pool *pl);
 
 /* lifecycle.c */

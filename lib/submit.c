@@ -1,21 +1,33 @@
 /*
  * Submitting tasks.  The fast path is one ring push plus one read of the
- * sleeper count.  The pool lock is taken only to wake a parked worker or
- * to park a submitter on a full ring.
+ * sleeper count, and of the spinner count when a worker is parked.  The
+ * pool lock is taken only to wake a parked worker or to park a submitter
+ * on a full ring.
  */
 #include "engine.h"
 
 #include <errno.h>
 #include <sched.h>
 
-/* Ring polls before a submitter parks on a full ring. */
+/* Ring polls before a submitter parks on a full ring: SUBMIT_SPIN with a
+ * pause, then SUBMIT_YIELDS with sched_yield().  A full ring drains within
+ * microseconds while the workers run, and parking costs a wakeup that
+ * takes longer than that, so the submitter first gives its core to the
+ * workers instead of leaving it. */
 #define SUBMIT_SPIN 100
+#define SUBMIT_YIELDS 64
 /* The peak queue depth is sampled on one submit in PEAK_SAMPLE and on
  * every full ring, to keep a read of the consumers' index off the fast
  * path.  So the reported peak may read low by PEAK_SAMPLE - 1. */
 #define PEAK_SAMPLE 32
 
 enum { PUSH_TIMEDOUT = PUSH_CLOSED + 1 };
+
+#if defined(__GNUC__)
+#define NOINLINE __attribute__((noinline))
+#else
+#define NOINLINE
+#endif
 
 static void note_peak(pool *pl, uint64_t depth)
 {
@@ -28,39 +40,38 @@ static void note_peak(pool *pl, uint64_t depth)
         ;
 }
 
-/* Wake up to @count parked workers, one wake token each. */
-static void wake_workers(pool *pl, size_t count)
-{
-    pthread_mutex_lock(&pl->lock);
-    while (count-- > 0 && atomic_load(&pl->sleepers) > 0) {
-        atomic_fetch_sub(&pl->sleepers, 1);
-        pl->wake_tokens++;
-        pthread_cond_signal(&pl->work_cv);
-    }
-    pthread_mutex_unlock(&pl->lock);
-}
-
 /* After @count tasks were pushed, the last at @pos. */
 static inline void after_push(pool *pl, uint64_t pos, size_t count)
 {
+    int spinning;
+
     if (PROBE__UNLIKELY(pos % PEAK_SAMPLE == 0))
         note_peak(pl, pos + 1 - atomic_load_explicit(&pl->deq,
                                                      memory_order_relaxed));
-    if (atomic_load_explicit(&pl->sleepers, memory_order_seq_cst) > 0)
-        wake_workers(pl, count);
-    else if (PROBE__UNLIKELY(pl->elastic) &&
+    if (atomic_load_explicit(&pl->sleepers, memory_order_seq_cst) > 0) {
+        /* Spinners will take tasks without a wake (see engine.h). */
+        spinning = atomic_load_explicit(&pl->spinning, memory_order_seq_cst);
+        if ((size_t)spinning < count)
+            probe__wake_workers(pl, count - (size_t)spinning);
+    } else if (PROBE__UNLIKELY(pl->elastic) &&
              atomic_load(&pl->alive) < atomic_load(&pl->target))
         probe__grow_elastic(pl);
 }
 
+/* NOTE: with a small ring and slow tasks the submitter retries at each
+ * freed slot, so it stays busy: bench/bench W2 shows 18-27% of the CPU
+ * lost with 64 slots, against 2-13% with 65,536. */
 static int wait_for_space(pool *pl, probe_task_fn fn, void *arg,
                           int64_t deadline, uint64_t *pos)
 {
     int r, i;
 
     note_peak(pl, pl->limit);
-    for (i = 0; i < SUBMIT_SPIN; i++) {
-        probe__cpu_relax();
+    for (i = 0; i < SUBMIT_SPIN + SUBMIT_YIELDS; i++) {
+        if (i < SUBMIT_SPIN)
+            probe__cpu_relax();
+        else
+            sched_yield();
         r = ring_push(pl, fn, arg, pos);
         if (r != PUSH_FULL)
             return r;
@@ -145,20 +156,20 @@ static int closed_code(pool *pl)
     return reason;
 }
 
-static int submit_handoff(pool *pl, probe_task_fn fn, void *arg,
-                          int64_t deadline_ns);
+static NOINLINE int submit_handoff(pool *pl, probe_task_fn fn, void *arg,
+                                   int64_t deadline_ns);
 
-int probe__pool_submit(pool *pl, probe_task_fn fn, void *arg,
-                       int64_t deadline_ns)
+/* A submit whose first push found the ring full or closed.  It pushes
+ * again first, since workers may have freed a slot meanwhile.  Kept out
+ * of line so that the fast path of probe__pool_submit() stays short. */
+static NOINLINE int submit_slow(pool *pl, probe_task_fn fn, void *arg,
+                                int64_t deadline_ns)
 {
     uint64_t pos;
     int r;
 
-    if (PROBE__UNLIKELY(pl->handoff))
-        return submit_handoff(pl, fn, arg, deadline_ns);
-
     r = ring_push(pl, fn, arg, &pos);
-    if (PROBE__UNLIKELY(r == PUSH_FULL)) {
+    if (r == PUSH_FULL) {
         note_peak(pl, pl->limit);
         if (deadline_ns == 0)
             return reject(pl, PROBE_EFULL);
@@ -166,9 +177,9 @@ int probe__pool_submit(pool *pl, probe_task_fn fn, void *arg,
             return reject(pl, PROBE_EDEADLK);
         r = wait_for_space(pl, fn, arg, deadline_ns, &pos);
     }
-    if (PROBE__UNLIKELY(r == PUSH_CLOSED))
+    if (r == PUSH_CLOSED)
         return reject(pl, closed_code(pl));
-    if (PROBE__UNLIKELY(r == PUSH_TIMEDOUT))
+    if (r == PUSH_TIMEDOUT)
         return reject(pl, PROBE_ETIMEDOUT);
 
     after_push(pl, pos, 1);
@@ -198,11 +209,27 @@ static int wait_taken_briefly(pool *pl, uint64_t pos)
     return PUSH_OK;
 }
 
+int probe__pool_submit(pool *pl, probe_task_fn fn, void *arg,
+                       int64_t deadline_ns)
+{
+    uint64_t pos;
+
+    if (PROBE__UNLIKELY(pl->handoff))
+        return submit_handoff(pl, fn, arg, deadline_ns);
+    /* ring_push() changes nothing unless it returns PUSH_OK, so the slow
+     * path may start over. */
+    if (PROBE__LIKELY(ring_push(pl, fn, arg, &pos) == PUSH_OK)) {
+        after_push(pl, pos, 1);
+        return PROBE_OK;
+    }
+    return submit_slow(pl, fn, arg, deadline_ns);
+}
+
 /* A probe without buffer: the submit returns once the task is taken.  The
  * task may free the probe as soon as it runs, so the submit counts itself
  * in handoff_inflight and a deferred free waits for it to leave. */
-static int submit_handoff(pool *pl, probe_task_fn fn, void *arg,
-                          int64_t deadline_ns)
+static NOINLINE int submit_handoff(pool *pl, probe_task_fn fn, void *arg,
+                                   int64_t deadline_ns)
 {
     uint64_t pos;
     int r;

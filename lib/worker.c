@@ -1,5 +1,6 @@
 /*
- * The worker thread: take a task, run it, park when there is none.
+ * The worker thread: take a task, run it, spin and then park when there
+ * is none.
  * A worker touches the pool lock only to park, to wake a blocked
  * submitter, and to start or exit; the task path itself is lock-free.
  */
@@ -10,15 +11,28 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Ring polls before a worker parks: about 10 us on current x86, short
- * enough that 64 idle workers cost nothing measurable. */
+/* Ring polls before a worker parks: WORKER_SPIN with a pause (about 10 us
+ * on current x86), then WORKER_YIELDS with sched_yield(), which lets a
+ * submitter or worker sharing the core run when threads outnumber free
+ * cores.  Short enough that 64 idle workers cost nothing measurable. */
 #define WORKER_SPIN 200
+#define WORKER_YIELDS 8
 
 _Thread_local struct probe__current probe__current;
 
-/* Called after a pop freed a slot: wake one blocked submitter once the
- * ring is half empty, or at once for a probe without buffer. */
-void probe__wake_space(pool *pl)
+/* Wake up to @count parked workers, one wake token each. */
+void probe__wake_workers(pool *pl, size_t count)
+{
+    pthread_mutex_lock(&pl->lock);
+    while (count-- > 0 && atomic_load(&pl->sleepers) > 0) {
+        atomic_fetch_sub(&pl->sleepers, 1);
+        pl->wake_tokens++;
+        pthread_cond_signal(&pl->work_cv);
+    }
+    pthread_mutex_unlock(&pl->lock);
+}
+
+static void wake_space_locked_path(pool *pl)
 {
     if (atomic_load_explicit(&pl->handoff_waiters, memory_order_seq_cst) >
         0) {
@@ -40,12 +54,66 @@ void probe__wake_space(pool *pl)
     pthread_mutex_unlock(&pl->lock);
 }
 
-static int pop(pool *pl, struct task *t)
+/* Called after a pop freed a slot: wake one blocked submitter once the
+ * ring is half empty, or at once for a probe without buffer.  The check
+ * is inline because it runs once per task and almost always finds no
+ * waiter. */
+static inline void wake_space(pool *pl)
+{
+    if (PROBE__UNLIKELY(
+            (atomic_load_explicit(&pl->handoff_waiters,
+                                  memory_order_seq_cst) |
+             atomic_load_explicit(&pl->space_sleepers,
+                                  memory_order_seq_cst)) != 0))
+        wake_space_locked_path(pl);
+}
+
+static inline int pop(pool *pl, struct task *t)
 {
     if (!ring_pop(pl, t))
         return 0;
-    probe__wake_space(pl);
+    wake_space(pl);
     return 1;
+}
+
+/* Poll the ring as a registered spinner, so submitters leave the parked
+ * workers asleep meanwhile.  Returns 1 with a task in @t, or 0 once the
+ * spin ran out or the pool changed state. */
+static int spin_for_task(pool *pl, struct probe__worker *w, struct task *t)
+{
+    int i, got = 0;
+
+    atomic_fetch_add_explicit(&pl->spinning, 1, memory_order_seq_cst);
+    for (i = 0; i < WORKER_SPIN + WORKER_YIELDS && !got; i++) {
+        if (atomic_load_explicit(&pl->state, memory_order_relaxed) !=
+                P_RUNNING ||
+            w->index >= atomic_load_explicit(&pl->target,
+                                             memory_order_relaxed))
+            break;
+        if (i < WORKER_SPIN)
+            probe__cpu_relax();
+        else
+            sched_yield();
+        got = ring_pop(pl, t);
+    }
+    atomic_fetch_sub_explicit(&pl->spinning, 1, memory_order_seq_cst);
+    if (!got)
+        return 0;
+    wake_space(pl);
+    return 1;
+}
+
+/* Pass the baton after taking a task by spinning or parking: submitters
+ * skip their wake while a worker spins, so a worker that leaves the spin
+ * or the park with a task wakes one sleeper when more work is ready and
+ * nobody else is looking.  Every worker woken this way does the same, so
+ * a burst of tasks wakes as many workers as it needs (see engine.h). */
+static void pass_baton(pool *pl)
+{
+    if (atomic_load_explicit(&pl->sleepers, memory_order_seq_cst) > 0 &&
+        atomic_load_explicit(&pl->spinning, memory_order_seq_cst) == 0 &&
+        ring_ready(pl))
+        probe__wake_workers(pl, 1);
 }
 
 enum park_result { PARK_GOT, PARK_AGAIN, PARK_RETIRE };
@@ -108,7 +176,7 @@ static int park(pool *pl, struct probe__worker *w, struct task *t)
     pthread_mutex_unlock(&pl->lock);
 
     if (got) {
-        probe__wake_space(pl);
+        wake_space(pl);
         return PARK_GOT;
     }
     return retire ? PARK_RETIRE : PARK_AGAIN;
@@ -147,7 +215,7 @@ static int drain_one(pool *pl, struct task *t)
 
 static int next_task(pool *pl, struct probe__worker *w, struct task *t)
 {
-    int i, r;
+    int r, woken = 0;
 
     for (;;) {
         if (atomic_load_explicit(&pl->state, memory_order_acquire) !=
@@ -158,20 +226,25 @@ static int next_task(pool *pl, struct probe__worker *w, struct task *t)
             hand_on_wakeup(pl);
             return 0;
         }
-        if (pop(pl, t))
+        if (pop(pl, t)) {
+            if (woken)
+                pass_baton(pl);
             return 1;
-        for (i = 0; i < WORKER_SPIN; i++) {
-            probe__cpu_relax();
-            if (pop(pl, t))
-                return 1;
+        }
+        if (spin_for_task(pl, w, t)) {
+            pass_baton(pl);
+            return 1;
         }
         r = park(pl, w, t);
-        if (r == PARK_GOT)
+        if (r == PARK_GOT) {
+            pass_baton(pl);
             return 1;
+        }
         if (r == PARK_RETIRE) {
             hand_on_wakeup(pl);
             return 0;
         }
+        woken = 1;
     }
 }
 
