@@ -9,6 +9,10 @@
  * times out.  On a 2-core machine it happens in about a quarter of the
  * rounds below.
  *
+ * An elastic pool loses wakeups the same way when an idle worker
+ * retires after PROBE_OPT_IDLE_TIMEOUT_MS: the soak stalls on it under
+ * helgrind's scheduling.
+ *
  * Expected: every round's task runs.  A retiring worker should hand its
  * token on (signal work_cv again) or check the ring before it leaves.
  * Exit 1 while the bug is present.
