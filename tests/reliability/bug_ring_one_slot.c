@@ -6,6 +6,11 @@
  * in ring_pop() on a slot it can never match, neither task runs,
  * pool_wait() times out and pool_free() spins for ever.
  *
+ * A probe without buffer (the default) also runs on a ring of one slot.
+ * There, the next probe_run() can write the slot while the worker that
+ * just claimed it still reads the previous task from it: a data race
+ * that ThreadSanitizer reports in the soak (ring_push against ring_pop).
+ *
  * Expected: the second pool_try_run() returns PROBE_EFULL, both accepted
  * tasks run and the pool frees.  Exit 1 while the bug is present (the
  * alarm ends the hang in pool_free()).
