@@ -10,7 +10,8 @@
  *    next start;
  *  - the metrics add up whenever a pool is quiet;
  *  - at the end the thread count and the open descriptors are back at
- *    their baseline, and the resident set grew by less than RSS_SLACK_KIB.
+ *    their baseline, and the resident set grew by less than RSS_SLACK_KIB;
+ *  - nothing hangs: the run ends by SIGALRM 120 s after its deadline.
  *
  * Usage: soak [--seconds N] [--threads N] [--seed N] [--no-rss]
  * (--no-rss skips the memory check, for runs under valgrind).
@@ -462,6 +463,8 @@ int main(int argc, char **argv)
     long i;
 
     parse(argc, argv, &o);
+    /* A hang fails the run: SIGALRM ends the process. */
+    alarm((unsigned)o.seconds + 120);
     warm_up();
     base_threads = rel_threads();
     base_fds = rel_fds();
