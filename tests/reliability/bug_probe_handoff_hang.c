@@ -1,10 +1,10 @@
 /*
  * Known bug: a probe without buffer (the default configuration) loses a
  * task and hangs its caller.  Such a probe runs on a ring of one slot.
- * When probe_run() pushes the next task between the worker's claim of
- * the previous one (its CAS on the dequeue index) and the worker's store
- * of the slot's new sequence number, the worker's store overwrites the
- * sequence number the push just wrote.  The worker then finds the ring
+ * probe_run() can push the next task after the worker claimed the
+ * previous one (its CAS on the dequeue index) but before the worker
+ * stored the slot's new sequence number.  The worker's store then
+ * overwrites the sequence number that the push just wrote.  The worker then finds the ring
  * empty and parks, and probe_run() waits in wait_taken() for ever.  On
  * a 2-core machine a single thread hits it within about 100,000 calls.
  * Same root cause as bug_ring_one_slot.
