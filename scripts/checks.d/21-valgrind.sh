@@ -16,14 +16,24 @@ run() {
         --suppressions="$supp" "$@"
 }
 
+# Every run goes ahead even after a failure, so one report does not hide
+# the next.
+failed=
 for suite in tests/check_probe tests/reliability/hostile; do
     echo "valgrind: memcheck $suite"
     CK_FORK=no PROBE_REL_CYCLES=300 run --leak-check=full \
-        --errors-for-leak-kinds=definite,indirect "$suite"
+        --errors-for-leak-kinds=definite,indirect "$suite" ||
+        failed="$failed memcheck:$suite"
 done
 
 for tool in helgrind drd; do
     echo "valgrind: $tool soak"
-    run --tool=$tool tests/reliability/soak --seconds 5 --threads 4 --no-rss
+    timeout 600 ./libtool --mode=execute valgrind -q --error-exitcode=1 \
+        --suppressions="$supp" --tool=$tool tests/reliability/soak \
+        --seconds 5 --threads 4 --no-rss || failed="$failed $tool:soak"
 done
+if [ -n "$failed" ]; then
+    echo "valgrind: failed:$failed" >&2
+    exit 1
+fi
 echo "valgrind: clean"

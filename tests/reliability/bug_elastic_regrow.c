@@ -34,7 +34,7 @@ int main(int argc, char **argv)
     pl = pool_new(cfg);
     probe_config_free(cfg);
     REL_CHECK(pl != NULL);
-    /* Workers retire after 1 ms idle; there is no event for that. */
+    /* Workers retire after 1 ms idle.  No event marks that, so poll. */
     end = rel_now() + REL_WAIT_MS / 1000.0;
     while (pool_running(pl) > 0 && rel_now() < end)
         sched_yield();

@@ -40,7 +40,7 @@ int main(void)
         REL_CHECK(p != NULL);
         REL_CHECK_INT(probe_run(p, free_own_probe, NULL), ==, PROBE_OK);
     }
-    /* Freed probes finish on their own workers; let the last ones end. */
+    /* Freed probes finish on their own workers, so let the last ones end. */
     REL_CHECK(rel_threads_settle(1) <= 2);
     return 0;
 }

@@ -1,13 +1,17 @@
 /*
  * Known bug: shrinking a pool can lose the wakeup of a task submitted
  * right after.  A submitter that finds parked workers turns one parked
- * registration into a wake token and signals work_cv; when the signal
+ * registration into a wake token and signals work_cv.  When the signal
  * reaches a worker whose index is now at or above the new size, that
  * worker takes the token and retires without looking at the ring.  The
  * workers that stay keep waiting for a token, so the task sits queued
  * behind idle workers until some other submit wakes one: pool_wait()
  * times out.  On a 2-core machine it happens in about a quarter of the
  * rounds below.
+ *
+ * An elastic pool loses wakeups the same way when an idle worker
+ * retires after PROBE_OPT_IDLE_TIMEOUT_MS: the soak stalls on it under
+ * helgrind's scheduling.
  *
  * Expected: every round's task runs.  A retiring worker should hand its
  * token on (signal work_cv again) or check the ring before it leaves.
@@ -32,7 +36,7 @@ int main(void)
         int rc;
 
         REL_CHECK(pl != NULL);
-        /* Let the workers go idle first; there is no event for it. */
+        /* Let the workers go idle first.  No event marks that, so poll. */
         end = rel_now() + REL_WAIT_MS / 1000.0;
         while (pool_idle(pl) < 4 && rel_now() < end)
             sched_yield();

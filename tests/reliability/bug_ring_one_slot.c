@@ -2,9 +2,14 @@
  * Known bug: a queue of one slot (PROBE_OPT_BUFFER = 1) accepts a second
  * task while the first is still queued.  The ring's sequence numbers
  * cannot tell "filled at pos" from "emptied at pos" when the capacity is
- * 1, so the second push overwrites the first task, the worker then spins
- * in ring_pop() on a slot it can never match, neither task runs,
- * pool_wait() times out and pool_free() spins for ever.
+ * 1, so the second push overwrites the first task.  The worker then
+ * spins in ring_pop() on a slot it can never match and neither task
+ * runs.  pool_wait() times out and pool_free() spins for ever.
+ *
+ * A probe without buffer (the default) also runs on a ring of one slot.
+ * There, the next probe_run() can write the slot while the worker that
+ * just claimed it still reads the previous task from it: a data race
+ * that ThreadSanitizer reports in the soak (ring_push against ring_pop).
  *
  * Expected: the second pool_try_run() returns PROBE_EFULL, both accepted
  * tasks run and the pool frees.  Exit 1 while the bug is present (the

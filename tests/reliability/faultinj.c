@@ -42,7 +42,7 @@ extern void __libc_free(void *ptr);
 #define EXPORT __attribute__((visibility("default")))
 #define CALLER ((uintptr_t)__builtin_return_address(0))
 
-/* Address range of libprobe's loaded segments; 0..0 until found. */
+/* Address range of libprobe's loaded segments, 0..0 until found. */
 static uintptr_t lib_start, lib_end;
 
 static atomic_int armed;

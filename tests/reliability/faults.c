@@ -2,8 +2,8 @@
  * Fault injection driver.  Run with libfaultinj.so in LD_PRELOAD: for
  * every public call that allocates or starts threads, each scenario below
  * makes the 1st, 2nd, 3rd... allocation, thread start or pipe inside
- * libprobe fail in turn, until a run of the call sees no fault left to
- * inject.  After every injected fault it checks that:
+ * libprobe fail in turn, until a run of the call has no fault point
+ * left.  After every injected fault it checks that:
  *  - the call failed with an error its header documents, or succeeded
  *    when the failed step is one the library may do without;
  *  - once the scenario freed its handles, no block libprobe allocated is
@@ -485,7 +485,7 @@ static void case_elastic_regrow(long nth)
     pl = pool_new(cfg);
     probe_config_free(cfg);
     REL_CHECK(pl != NULL);
-    /* Workers retire after 1 ms idle; there is no event for it. */
+    /* Workers retire after 1 ms idle.  No event marks that, so poll. */
     end = rel_now() + REL_WAIT_MS / 1000.0;
     while (pool_running(pl) > 0 && rel_now() < end)
         sched_yield();

@@ -9,6 +9,7 @@
 
 REL_BUGS = \
 	tests/reliability/bug_ring_one_slot \
+	tests/reliability/bug_probe_handoff_hang \
 	tests/reliability/bug_handoff_free_race \
 	tests/reliability/bug_resize_lost_wakeup \
 	tests/reliability/bug_pthread_exit \

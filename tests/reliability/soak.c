@@ -10,7 +10,8 @@
  *    next start;
  *  - the metrics add up whenever a pool is quiet;
  *  - at the end the thread count and the open descriptors are back at
- *    their baseline, and the resident set grew by less than RSS_SLACK_KIB.
+ *    their baseline, and the resident set grew by less than RSS_SLACK_KIB;
+ *  - nothing hangs: the run ends by SIGALRM 120 s after its deadline.
  *
  * Usage: soak [--seconds N] [--threads N] [--seed N] [--no-rss]
  * (--no-rss skips the memory check, for runs under valgrind).
@@ -22,8 +23,8 @@
 #define SHARED_POOLS 2
 /* Allowed growth of the resident set over the run.  glibc keeps freed
  * memory in its per-thread arenas and the kernel keeps touched stack
- * pages, so a leak-free run still grows a little; a leak of one block
- * per task or per pool passes this within seconds. */
+ * pages, so a leak-free run still grows a little.  A leak of one block
+ * per task or per pool exceeds this within seconds. */
 #define RSS_SLACK_KIB (16L * 1024)
 
 struct soak_task {
@@ -139,7 +140,8 @@ static probe_config *random_config(unsigned *rng, probe_ctx *ctx)
     REL_CHECK(cfg != NULL);
     REL_CHECK(probe_config_set(cfg, PROBE_OPT_SIZE,
                                1 + next_rand(rng) % 4) == PROBE_OK);
-    /* NOTE: no one-slot queues; bug_ring_one_slot shows they lose tasks. */
+    /* NOTE: no one-slot queues, because they lose tasks
+     * (bug_ring_one_slot). */
     REL_CHECK(probe_config_set(cfg, PROBE_OPT_BUFFER,
                                2 + next_rand(rng) % 63) == PROBE_OK);
     if (next_rand(rng) % 4 == 0)
@@ -203,8 +205,8 @@ static void private_pool(unsigned *rng)
     init_tasks(t, n, &halted, rng);
     for (i = 0; i < half; i++)
         submit_random(pl, &t[i], rng);
-    /* NOTE: grow only; bug_resize_lost_wakeup shows that a shrink can
-     * strand a task behind idle workers. */
+    /* NOTE: grow only, because a shrink can strand a task behind idle
+     * workers (bug_resize_lost_wakeup). */
     if (next_rand(rng) % 3 == 0)
         REL_CHECK_INT(pool_resize(pl, pool_size(pl) + next_rand(rng) % 3),
                       ==, PROBE_OK);
@@ -461,6 +463,8 @@ int main(int argc, char **argv)
     long i;
 
     parse(argc, argv, &o);
+    /* A hang fails the run: SIGALRM ends the process. */
+    alarm((unsigned)o.seconds + 120);
     warm_up();
     base_threads = rel_threads();
     base_fds = rel_fds();
