@@ -1,5 +1,5 @@
 /*
- * Known bug: a probe without buffer (direct handoff) can be freed under
+ * Regression test for a fixed bug: a probe without buffer (direct handoff) can be freed under
  * the thread that is still inside probe_run().  probe_run() returns only
  * after the probe took the task, so it waits in wait_taken() on the
  * probe's space_cv.  When that task calls probe_free() on its own probe,

@@ -1,5 +1,5 @@
 /*
- * Known bug: a probe without buffer (the default configuration) loses a
+ * Regression test for a fixed bug: a probe without buffer (the default configuration) loses a
  * task and hangs its caller.  Such a probe runs on a ring of one slot.
  * probe_run() can push the next task after the worker claimed the
  * previous one (its CAS on the dequeue index) but before the worker
@@ -9,7 +9,7 @@
  * a 2-core machine a single thread hits it within about 100,000 calls.
  * Same root cause as bug_ring_one_slot.
  *
- * Expected: probe_run() returns every time for 10 s.  Exit 1 while the
+ * Expected: probe_run() returns every time for 10 s.  Exit 1 if the
  * bug is present (an alarm ends the hang).
  */
 #include "rel.h"

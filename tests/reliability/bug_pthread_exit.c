@@ -1,5 +1,5 @@
 /*
- * Known bug: a task that calls pthread_exit() leaves its pool unable to
+ * Regression test for a fixed bug: a task that calls pthread_exit() leaves its pool unable to
  * stop.  The worker thread ends inside run_task(), so it never reaches
  * finish(): the pool still counts it live and busy, a stop that waits
  * never returns (pool_stop_timed() times out), and pool_free() blocks

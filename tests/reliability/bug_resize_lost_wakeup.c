@@ -1,5 +1,5 @@
 /*
- * Known bug: shrinking a pool can lose the wakeup of a task submitted
+ * Regression test for a fixed bug: shrinking a pool can lose the wakeup of a task submitted
  * right after.  A submitter that finds parked workers turns one parked
  * registration into a wake token and signals work_cv.  When the signal
  * reaches a worker whose index is now at or above the new size, that
@@ -15,7 +15,7 @@
  *
  * Expected: every round's task runs.  A retiring worker should hand its
  * token on (signal work_cv again) or check the ring before it leaves.
- * Exit 1 while the bug is present.
+ * Exit 1 if the bug returns.
  */
 #include "rel.h"
 

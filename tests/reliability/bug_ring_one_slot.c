@@ -1,5 +1,5 @@
 /*
- * Known bug: a queue of one slot (PROBE_OPT_BUFFER = 1) accepts a second
+ * Regression test for a fixed bug: a queue of one slot (PROBE_OPT_BUFFER = 1) accepts a second
  * task while the first is still queued.  The ring's sequence numbers
  * cannot tell "filled at pos" from "emptied at pos" when the capacity is
  * 1, so the second push overwrites the first task.  The worker then
@@ -12,7 +12,7 @@
  * that ThreadSanitizer reports in the soak (ring_push against ring_pop).
  *
  * Expected: the second pool_try_run() returns PROBE_EFULL, both accepted
- * tasks run and the pool frees.  Exit 1 while the bug is present (the
+ * tasks run and the pool frees.  Exit 1 if the bug returns (the
  * alarm ends the hang in pool_free()).
  */
 #include "rel.h"

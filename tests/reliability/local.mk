@@ -1,8 +1,7 @@
 # Build rules for tests/reliability, included by the top Makefile.am.
 #
 # `make check` builds every program here and runs the hostile-moments
-# suite plus the known-bug reproducers (expected to fail until the
-# library is fixed).  The soak, the fault injector and its driver are
+# suite plus the regression tests for bugs these checks found.  The soak, the fault injector and its driver are
 # built here but run by scripts/checks.d/2x-*.sh and 5x-*.sh, which add
 # the environment each needs (LD_PRELOAD, valgrind, a time budget).  The
 # API fuzzer needs clang's libFuzzer and is built by its own check step.
@@ -19,7 +18,6 @@ REL_BUGS = \
 check_PROGRAMS += tests/reliability/hostile tests/reliability/soak \
 	tests/reliability/faults $(REL_BUGS)
 TESTS += tests/reliability/hostile $(REL_BUGS)
-XFAIL_TESTS = $(REL_BUGS)
 
 tests_reliability_faults_LDADD = lib/libprobe.la -ldl
 tests_reliability_soak_LDADD = lib/libprobe.la

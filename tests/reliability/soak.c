@@ -140,10 +140,8 @@ static probe_config *random_config(unsigned *rng, probe_ctx *ctx)
     REL_CHECK(cfg != NULL);
     REL_CHECK(probe_config_set(cfg, PROBE_OPT_SIZE,
                                1 + next_rand(rng) % 4) == PROBE_OK);
-    /* NOTE: no one-slot queues, because they lose tasks
-     * (bug_ring_one_slot). */
     REL_CHECK(probe_config_set(cfg, PROBE_OPT_BUFFER,
-                               2 + next_rand(rng) % 63) == PROBE_OK);
+                               1 + next_rand(rng) % 64) == PROBE_OK);
     if (next_rand(rng) % 4 == 0)
         REL_CHECK(probe_config_set(cfg, PROBE_OPT_IDLE_TIMEOUT_MS,
                                    1 + next_rand(rng) % 5) == PROBE_OK);
@@ -205,11 +203,8 @@ static void private_pool(unsigned *rng)
     init_tasks(t, n, &halted, rng);
     for (i = 0; i < half; i++)
         submit_random(pl, &t[i], rng);
-    /* NOTE: grow only, because a shrink can strand a task behind idle
-     * workers (bug_resize_lost_wakeup). */
     if (next_rand(rng) % 3 == 0)
-        REL_CHECK_INT(pool_resize(pl, pool_size(pl) + next_rand(rng) % 3),
-                      ==, PROBE_OK);
+        REL_CHECK_INT(pool_resize(pl, 1 + next_rand(rng) % 6), ==, PROBE_OK);
     if (next_rand(rng) % 3 == 0) {
         REL_CHECK_INT(pool_wait(pl, REL_WAIT_MS), ==, PROBE_OK);
         check_quiet(pl);
