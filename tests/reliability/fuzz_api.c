@@ -2,7 +2,8 @@
  * libFuzzer harness for the pool API.  The input is read as a sequence
  * of API calls, two bytes each (an opcode and an argument), on up to
  * two pools.  The main thread makes every lifecycle call: new, stop in
- * each mode with and without waiting, start, resize and free.
+ * each mode with and without waiting, start, resize, cancel of the
+ * pool's context, and free.
  * Submissions (run, try-run, run_timed, groups, futures) come from the
  * main thread, or from helper threads that run until the next sync.
  *
@@ -29,6 +30,7 @@ struct fuzz_task {
 
 struct fuzz_pool {
     pool *pl;
+    probe_ctx *ctx;      /* the pool's configured context */
     probe_group *group;
     atomic_int halted;
 };
@@ -155,6 +157,8 @@ static void free_pool(struct fuzz_pool *fp)
     fp->group = NULL;
     pool_free(fp->pl);
     fp->pl = NULL;
+    probe_ctx_free(fp->ctx);
+    fp->ctx = NULL;
     atomic_store(&fp->halted, 0);
 }
 
@@ -170,6 +174,9 @@ static void new_pool(struct fuzz_pool *fp, uint8_t arg)
                PROBE_OK);
     FUZZ_CHECK(probe_config_set_discard(cfg, fuzz_discard, NULL) ==
                PROBE_OK);
+    fp->ctx = probe_ctx_new();
+    FUZZ_CHECK(fp->ctx != NULL);
+    FUZZ_CHECK(probe_config_set_ctx(cfg, fp->ctx) == PROBE_OK);
     fp->pl = pool_new(cfg);
     probe_config_free(cfg);
     FUZZ_CHECK(fp->pl != NULL);
@@ -193,7 +200,11 @@ static void start_pool(struct fuzz_pool *fp)
 
     atomic_store(&fp->halted, 0);
     rc = pool_start(fp->pl);
-    FUZZ_CHECK(rc == PROBE_OK);
+    /* A cancelled context keeps the pool stopped for good. */
+    if (probe_ctx_done(fp->ctx))
+        FUZZ_CHECK(rc == PROBE_ECANCELED);
+    else
+        FUZZ_CHECK(rc == PROBE_OK);
 }
 
 static void group_step(struct fuzz_pool *fp, uint8_t arg)
@@ -252,9 +263,9 @@ static void step(uint8_t op, uint8_t arg)
     struct helper *h;
 
     arg >>= 1;
-    if (fp->pl == NULL && op % 11 != 0)
+    if (fp->pl == NULL && op % 12 != 0)
         return;
-    switch (op % 11) {
+    switch (op % 12) {
     case 0: new_pool(fp, arg); break;
     case 1: case 2: submit(fp, arg); break;
     case 3: stop_pool(fp, arg); break;
@@ -279,6 +290,7 @@ static void step(uint8_t op, uint8_t arg)
                              .count = 1 + arg % 32, .kind = arg};
         h->running = pthread_create(&h->thread, NULL, helper_main, h) == 0;
         break;
+    case 10: FUZZ_CHECK(probe_ctx_cancel(fp->ctx) == PROBE_OK); break;
     default: free_pool(fp); break;
     }
 }
