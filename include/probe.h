@@ -14,8 +14,9 @@
  *    detail of the calling thread's last failure.
  *  - Constructors return NULL on failure, set errno and record the code for
  *    probe_last_error().
- *  - Timeouts are in milliseconds; PROBE_FOREVER (-1) waits without limit and
- *    0 polls.
+ *  - Timeouts are in milliseconds; PROBE_FOREVER (-1), or any negative value,
+ *    waits without limit, and 0 polls.  A timeout too long to represent as
+ *    a deadline (near LONG_MAX) also waits without limit.
  *  - A NULL handle is rejected with PROBE_EINVAL, never dereferenced.
  */
 #ifndef PROBE_H
@@ -117,7 +118,8 @@ PROBE_EXTERN probe_ctx *probe_ctx_new_child(probe_ctx *parent);
  * Create a context cancelled @p timeout_ms milliseconds from now, or earlier
  * when @p parent (may be NULL) is cancelled.  probe_ctx_err() then returns
  * PROBE_ETIMEDOUT.  Deadlines fire from a library timer thread started on
- * first use.  Returns NULL with errno EINVAL (negative timeout) or ENOMEM.
+ * first use.  Returns NULL with errno EINVAL (negative timeout), ENOMEM,
+ * or EAGAIN when that thread cannot start.
  */
 PROBE_EXTERN probe_ctx *probe_ctx_new_timeout(probe_ctx *parent,
                                               long timeout_ms);
@@ -258,7 +260,8 @@ enum probe_option {
     PROBE_OPT_SIZE = 1,            /**< workers of a pool; 0 = 8 */
     PROBE_OPT_BUFFER = 2,          /**< queue slots; pool 0 = 64, probe
                                         0 = direct handoff */
-    PROBE_OPT_MIN_SIZE = 3,        /**< idle expiry floor; default 0 */
+    PROBE_OPT_MIN_SIZE = 3,        /**< idle expiry floor; default 0, and
+                                        expiry always keeps one worker */
     PROBE_OPT_IDLE_TIMEOUT_MS = 4, /**< retire workers idle this long;
                                         0 = never */
     PROBE_OPT_STACK_SIZE = 5       /**< worker stack bytes; 0 = system */
@@ -376,7 +379,8 @@ PROBE_EXTERN int probe_stop(probe *p, int mode, int wait);
  * Start the probe again after a stop; tasks kept by PROBE_KEEP run.  Blocks
  * until a stop still in progress ends.  PROBE_OK if already running,
  * PROBE_ECANCELED if the configured context is cancelled, PROBE_ETHREAD,
- * PROBE_EINIT, PROBE_EDEADLK (from its own task), PROBE_EINVAL.
+ * PROBE_EINIT, PROBE_ENOMEM, PROBE_EDEADLK (from its own task),
+ * PROBE_EINVAL, PROBE_EFORKED.
  */
 PROBE_EXTERN int probe_start(probe *p);
 
@@ -471,7 +475,8 @@ PROBE_EXTERN int pool_wait(pool *pl, long timeout_ms);
  * Change the number of workers to @p size (1 or more).  Growing starts
  * workers at once; shrinking retires idle workers and lets busy ones
  * finish their task first.  Returns PROBE_OK, PROBE_EINVAL, PROBE_ESTOPPED,
- * PROBE_ETHREAD or PROBE_EINIT (the pool keeps the workers it started).
+ * PROBE_ENOMEM, PROBE_ETHREAD or PROBE_EINIT (the pool keeps the workers
+ * it started), PROBE_EFORKED.
  */
 PROBE_EXTERN int pool_resize(pool *pl, size_t size);
 

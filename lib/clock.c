@@ -13,11 +13,14 @@ int64_t probe__now_ns(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+/* A timeout so long that the deadline would overflow waits forever. */
 int64_t probe__deadline_after(long timeout_ms)
 {
-    if (timeout_ms < 0)
+    int64_t now = probe__now_ns();
+
+    if (timeout_ms < 0 || (int64_t)timeout_ms > (INT64_MAX - now) / 1000000)
         return -1;
-    return probe__now_ns() + (int64_t)timeout_ms * 1000000;
+    return now + (int64_t)timeout_ms * 1000000;
 }
 
 int probe__cond_init(pthread_cond_t *cond)

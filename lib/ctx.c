@@ -239,9 +239,10 @@ PROBE_EXTERN probe_ctx *probe_ctx_new_timeout(probe_ctx *parent,
     pthread_mutex_lock(&ctx_lock);
     if (parent != NULL)
         link_child(ctx, parent);
-    if (ctx->deadline_ns < 0 || deadline < ctx->deadline_ns)
+    /* deadline < 0: too far away to represent, so only the parent's counts. */
+    if (deadline >= 0 && (ctx->deadline_ns < 0 || deadline < ctx->deadline_ns))
         ctx->deadline_ns = deadline;
-    if (atomic_load(&ctx->reason) == 0)
+    if (atomic_load(&ctx->reason) == 0 && ctx->deadline_ns >= 0)
         rc = timer_add(ctx);
     pthread_mutex_unlock(&ctx_lock);
 

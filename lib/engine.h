@@ -12,8 +12,8 @@
  * Idle workers park on work_cv under the pool lock.  A worker registers in
  * `sleepers` before its last look at the ring; a submitter publishes its
  * task, then reads `sleepers`.  Both sides put a full barrier between their
- * write and their read, so at least one of them sees the other and no
- * wakeup is lost.  A submitter that finds a sleeper turns one registration
+ * write and their read, so at least one of them reads the other's write
+ * and no wakeup is lost.  A submitter that finds a sleeper turns one registration
  * into a wake token and signals once; later submitters see no unclaimed
  * sleeper and take no lock.  Submitters blocked on a full ring use the
  * same scheme on space_cv, woken once the ring is half empty, so the
@@ -59,6 +59,9 @@ struct probe__worker {
     size_t index;
     int state;    /* enum worker_state, under the pool lock */
     int init_rc;
+    int in_task;  /* this worker only */
+    int replace;  /* start a new thread here once this one is gone */
+    int retired;  /* left the live count early by idle expiry */
     char id[PROBE__ID_MAX];
 };
 
@@ -73,7 +76,8 @@ struct pool {
 
     /* Read on every task, written on stop, start and resize only. */
     _Alignas(PROBE__CACHE_LINE) struct slot *slots;
-    uint64_t capacity;
+    uint64_t capacity;       /* slots in the ring, at least 2 */
+    uint64_t limit;          /* tasks accepted at once: the buffer size */
     uint64_t mask;           /* capacity - 1 when a power of two, else 0 */
     int handoff;             /* a probe without buffer: submit waits */
     int is_probe;
@@ -87,6 +91,7 @@ struct pool {
     _Alignas(PROBE__CACHE_LINE) atomic_int sleepers;
     atomic_int space_sleepers;
     atomic_int handoff_waiters;
+    atomic_int handoff_inflight;  /* submits inside a handoff wait */
     atomic_size_t alive;     /* live + starting, for elastic growth */
     int wake_tokens;         /* under lock */
     int space_tokens;        /* under lock */
@@ -136,6 +141,12 @@ static inline int ring_push(pool *pl, probe_task_fn fn, void *arg,
 
         if (pos & RING_CLOSED)
             return PUSH_CLOSED;
+        /* A one-slot buffer: the sequence scheme needs two slots, so the
+         * second is fenced off by counting. */
+        if (PROBE__UNLIKELY(pl->limit < pl->capacity) &&
+            pos - atomic_load_explicit(&pl->deq, memory_order_acquire) >=
+                pl->limit)
+            return PUSH_FULL;
         s = ring_slot(pl, pos);
         seq = atomic_load_explicit(&s->seq, memory_order_acquire);
         diff = (int64_t)(seq - pos);

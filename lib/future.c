@@ -2,7 +2,8 @@
  * Futures.  A future is shared by the caller and the queued task, each
  * holding one reference.  Its status moves once out of QUEUED, by CAS:
  * to RUNNING (a worker took it), CANCELLED (probe_future_cancel) or
- * DISCARDED (a stop or free); whoever wins that CAS owns the argument.
+ * DISCARDED (a stop or free).  The thread whose CAS succeeds owns the
+ * argument.
  * Terminal states are published under the future's lock, so waiters
  * cannot miss them.
  */
@@ -47,6 +48,16 @@ static int claim(probe_future *f, int to)
     return atomic_compare_exchange_strong(&f->status, &expected, to);
 }
 
+/* Cleanup handler: the call ended its thread with pthread_exit().  The
+ * future completes with a NULL result so its waiters are released. */
+static void call_abandoned(void *record)
+{
+    probe_future *f = record;
+
+    publish(f, PROBE_FUTURE_DONE);
+    future_unref(f);
+}
+
 int probe__future_trampoline(void *record)
 {
     probe_future *f = record;
@@ -59,7 +70,9 @@ int probe__future_trampoline(void *record)
     }
     saved = probe__current.future;
     probe__current.future = f;
+    pthread_cleanup_push(call_abandoned, f);
     result = f->fn(f->arg);
+    pthread_cleanup_pop(0);
     probe__current.future = saved;
 
     pthread_mutex_lock(&f->lock);

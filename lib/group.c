@@ -50,6 +50,18 @@ static void task_finished(struct group_task *t)
     group_unref(g);
 }
 
+/* Cleanup handler: the task called pthread_exit().  Count it as failed so
+ * waiters on the group are released. */
+static void task_abandoned(void *record)
+{
+    struct group_task *t = record;
+    int expected = 0;
+
+    atomic_compare_exchange_strong(&t->group->first_error, &expected,
+                                   PROBE_ERROR);
+    task_finished(t);
+}
+
 int probe__group_trampoline(void *record)
 {
     struct group_task *t = record;
@@ -68,7 +80,9 @@ int probe__group_trampoline(void *record)
 
     probe__current.ctx = g->ctx;
     probe__current.group = g;
+    pthread_cleanup_push(task_abandoned, t);
     rc = t->fn(t->arg);
+    pthread_cleanup_pop(0);
     probe__current = saved;
 
     if (rc != 0) {

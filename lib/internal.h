@@ -120,8 +120,8 @@ void probe__ctx_atfork_child(void);
 /* engine.c: the pool engine that probes and pools share. */
 struct probe__worker;
 
-/* What a task that was skipped (cancelled before it started) returns to
- * the worker, so it is counted as cancelled rather than completed. */
+/* Return value of a task skipped because it was cancelled before it
+ * started; the worker counts it as cancelled, not completed. */
 #define PROBE__SKIPPED INT32_MIN
 
 /* Thread-local state of the calling worker; NULL fields outside a task. */

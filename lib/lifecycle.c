@@ -2,8 +2,8 @@
  * Creating, starting, stopping and freeing the engine.
  *
  * A stop closes the ring first (one atomic OR on the enqueue index), so the
- * set of accepted tasks is fixed before anything else happens; then it
- * cancels the run context so running tasks can see it, and wakes every
+ * set of accepted tasks is fixed before anything else happens.  Then it
+ * cancels the run context, which running tasks can poll, and wakes every
  * parked thread.  Each accepted task then meets exactly one fate: a worker
  * runs it, or it stays queued for a later start, or probe__discard_task()
  * hands it to the discard callback.
@@ -252,11 +252,10 @@ static int ring_init(pool *pl, long long buffer)
 {
     uint64_t i;
 
-    pl->capacity = buffer > 0 ? (uint64_t)buffer : 1;
+    pl->limit = buffer > 0 ? (uint64_t)buffer : 1;
+    pl->capacity = pl->limit < 2 ? 2 : pl->limit;
     pl->mask = (pl->capacity & (pl->capacity - 1)) == 0 ? pl->capacity - 1
                                                         : 0;
-    if (pl->capacity == 1)
-        pl->mask = 0;
     pl->slots = calloc(pl->capacity, sizeof *pl->slots);
     if (pl->slots == NULL)
         return PROBE_ENOMEM;

@@ -1,7 +1,7 @@
 /*
  * Submitting tasks.  The fast path is one ring push plus one read of the
- * sleeper count; the pool lock is taken only to wake a parked worker or to
- * park a submitter on a full ring.
+ * sleeper count.  The pool lock is taken only to wake a parked worker or
+ * to park a submitter on a full ring.
  */
 #include "engine.h"
 
@@ -9,9 +9,9 @@
 
 /* Ring polls before a submitter parks on a full ring. */
 #define SUBMIT_SPIN 100
-/* The peak queue depth is sampled on one submit in PEAK_SAMPLE (and on
- * every full ring), which keeps a read of the consumers' index off the
- * fast path; the reported peak may therefore read low by PEAK_SAMPLE - 1. */
+/* The peak queue depth is sampled on one submit in PEAK_SAMPLE and on
+ * every full ring, to keep a read of the consumers' index off the fast
+ * path.  So the reported peak may read low by PEAK_SAMPLE - 1. */
 #define PEAK_SAMPLE 32
 
 enum { PUSH_TIMEDOUT = PUSH_CLOSED + 1 };
@@ -57,7 +57,7 @@ static int wait_for_space(pool *pl, probe_task_fn fn, void *arg,
 {
     int r, i;
 
-    note_peak(pl, pl->capacity);
+    note_peak(pl, pl->limit);
     for (i = 0; i < SUBMIT_SPIN; i++) {
         probe__cpu_relax();
         r = ring_push(pl, fn, arg, pos);
@@ -144,21 +144,21 @@ static int closed_code(pool *pl)
     return reason;
 }
 
+static int submit_handoff(pool *pl, probe_task_fn fn, void *arg,
+                          int64_t deadline_ns);
+
 int probe__pool_submit(pool *pl, probe_task_fn fn, void *arg,
                        int64_t deadline_ns)
 {
     uint64_t pos;
     int r;
 
-    if (PROBE__UNLIKELY(pl->handoff && probe__current.pool == pl))
-        return reject(pl, PROBE_EDEADLK);
-    if (PROBE__UNLIKELY(pl->handoff && deadline_ns == 0 &&
-                        (atomic_load(&pl->workers[0]->busy) ||
-                         ring_queued(pl) > 0)))
-        return reject(pl, PROBE_EFULL);
+    if (PROBE__UNLIKELY(pl->handoff))
+        return submit_handoff(pl, fn, arg, deadline_ns);
 
     r = ring_push(pl, fn, arg, &pos);
     if (PROBE__UNLIKELY(r == PUSH_FULL)) {
+        note_peak(pl, pl->limit);
         if (deadline_ns == 0)
             return reject(pl, PROBE_EFULL);
         if (probe__current.pool == pl)
@@ -171,9 +171,39 @@ int probe__pool_submit(pool *pl, probe_task_fn fn, void *arg,
         return reject(pl, PROBE_ETIMEDOUT);
 
     after_push(pl, pos, 1);
-    if (pl->handoff)
-        wait_taken(pl, pos);
     return PROBE_OK;
+}
+
+/* A probe without buffer: the submit returns once the task is taken.  The
+ * task may free the probe as soon as it runs, so the submit counts itself
+ * in handoff_inflight and a deferred free waits for it to leave. */
+static int submit_handoff(pool *pl, probe_task_fn fn, void *arg,
+                          int64_t deadline_ns)
+{
+    uint64_t pos;
+    int r;
+
+    if (probe__current.pool == pl)
+        return reject(pl, PROBE_EDEADLK);
+    if (deadline_ns == 0 &&
+        (atomic_load(&pl->workers[0]->busy) || ring_queued(pl) > 0))
+        return reject(pl, PROBE_EFULL);
+
+    atomic_fetch_add(&pl->handoff_inflight, 1);
+    r = ring_push(pl, fn, arg, &pos);
+    if (r == PUSH_FULL)
+        r = deadline_ns == 0 ? PUSH_FULL
+                             : wait_for_space(pl, fn, arg, deadline_ns, &pos);
+    if (r == PUSH_OK) {
+        after_push(pl, pos, 1);
+        wait_taken(pl, pos);
+        atomic_fetch_sub(&pl->handoff_inflight, 1);
+        return PROBE_OK;
+    }
+    atomic_fetch_sub(&pl->handoff_inflight, 1);
+    if (r == PUSH_CLOSED)
+        return reject(pl, closed_code(pl));
+    return reject(pl, r == PUSH_TIMEDOUT ? PROBE_ETIMEDOUT : PROBE_EFULL);
 }
 
 PROBE_EXTERN int pool_run_batch(pool *pl, probe_task_fn fn, void *const *args,

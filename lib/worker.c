@@ -29,7 +29,7 @@ void probe__wake_space(pool *pl)
     if (atomic_load_explicit(&pl->space_sleepers, memory_order_seq_cst) ==
         0)
         return;
-    if (ring_queued(pl) > pl->capacity / 2)
+    if (ring_queued(pl) > pl->limit / 2)
         return;
     pthread_mutex_lock(&pl->lock);
     if (atomic_load(&pl->space_sleepers) > 0) {
@@ -50,6 +50,14 @@ static int pop(pool *pl, struct task *t)
 
 enum park_result { PARK_GOT, PARK_AGAIN, PARK_RETIRE };
 
+/* Idle expiry keeps at least one worker even with a minimum size of 0:
+ * the submit that would start a new one cannot report a failed thread
+ * start, and a pool with no worker would strand the task it accepted. */
+static size_t expiry_floor(const pool *pl)
+{
+    return pl->cfg.min_size > 1 ? (size_t)pl->cfg.min_size : 1;
+}
+
 static int park(pool *pl, struct probe__worker *w, struct task *t)
 {
     int64_t deadline = -1;
@@ -67,7 +75,7 @@ static int park(pool *pl, struct probe__worker *w, struct task *t)
 
     atomic_fetch_add(&pl->sleepers, 1);
     atomic_thread_fence(memory_order_seq_cst);
-    if (pl->elastic && pl->live > (size_t)pl->cfg.min_size)
+    if (pl->elastic && pl->live > expiry_floor(pl))
         deadline = probe__deadline_after((long)pl->cfg.idle_timeout_ms);
 
     got = ring_pop(pl, t);
@@ -76,14 +84,24 @@ static int park(pool *pl, struct probe__worker *w, struct task *t)
            w->index < atomic_load(&pl->target)) {
         if (probe__cond_wait_until(&pl->work_cv, &pl->lock, deadline) ==
                 ETIMEDOUT &&
-            pl->live > (size_t)pl->cfg.min_size) {
+            pl->live > expiry_floor(pl)) {
+            /* Leave the live count now, under the lock, so two workers
+             * timing out together cannot both retire the last one above
+             * the minimum. */
             retire = 1;
+            pl->live--;
+            atomic_fetch_sub(&pl->alive, 1);
+            w->retired = 1;
             break;
         }
     }
 
-    /* Leave: every parked worker is either unclaimed or holds a token. */
-    if (pl->wake_tokens > 0)
+    /* Each parked worker is counted once, as unclaimed or by a wake token.
+     * A worker that found a task before waiting was never signalled, so it
+     * withdraws its own registration: taking a token here would leave the
+     * signalled worker to wait again with a task queued.  A worker that
+     * waited takes a token if there is one, then looks at the ring. */
+    if (pl->wake_tokens > 0 && !got)
         pl->wake_tokens--;
     else
         atomic_fetch_sub(&pl->sleepers, 1);
@@ -94,6 +112,21 @@ static int park(pool *pl, struct probe__worker *w, struct task *t)
         return PARK_GOT;
     }
     return retire ? PARK_RETIRE : PARK_AGAIN;
+}
+
+/* A worker retired by a shrink may have taken the wake token meant for a
+ * queued task: pass the wakeup on to a worker that stays. */
+static void hand_on_wakeup(pool *pl)
+{
+    if (ring_queued(pl) == 0 || atomic_load(&pl->sleepers) == 0)
+        return;
+    pthread_mutex_lock(&pl->lock);
+    if (atomic_load(&pl->sleepers) > 0) {
+        atomic_fetch_sub(&pl->sleepers, 1);
+        pl->wake_tokens++;
+        pthread_cond_signal(&pl->work_cv);
+    }
+    pthread_mutex_unlock(&pl->lock);
 }
 
 /* Take a queued task while a PROBE_DRAIN stop runs; 0 once none is left. */
@@ -121,8 +154,10 @@ static int next_task(pool *pl, struct probe__worker *w, struct task *t)
             P_RUNNING)
             return drain_one(pl, t);
         if (w->index >= atomic_load_explicit(&pl->target,
-                                             memory_order_relaxed))
+                                             memory_order_relaxed)) {
+            hand_on_wakeup(pl);
             return 0;
+        }
         if (pop(pl, t))
             return 1;
         for (i = 0; i < WORKER_SPIN; i++) {
@@ -133,8 +168,10 @@ static int next_task(pool *pl, struct probe__worker *w, struct task *t)
         r = park(pl, w, t);
         if (r == PARK_GOT)
             return 1;
-        if (r == PARK_RETIRE)
+        if (r == PARK_RETIRE) {
+            hand_on_wakeup(pl);
             return 0;
+        }
     }
 }
 
@@ -150,7 +187,9 @@ static void run_task(struct probe__worker *w, struct task *t)
     int rc;
 
     atomic_store_explicit(&w->busy, 1, memory_order_relaxed);
+    w->in_task = 1;
     rc = t->fn(t->arg);
+    w->in_task = 0;
     atomic_store_explicit(&w->busy, 0, memory_order_release);
     if (PROBE__UNLIKELY(rc != 0)) {
         if (rc == PROBE__SKIPPED && (t->fn == probe__group_trampoline ||
@@ -180,6 +219,8 @@ static void destroy_from_worker(pool *pl, struct probe__worker *self)
     }
     self->state = W_EMPTY;
     pthread_mutex_unlock(&pl->lock);
+    while (atomic_load(&pl->handoff_inflight) > 0)
+        sched_yield();
     pthread_detach(pthread_self());
     probe__current = (struct probe__current){0};
     probe__pool_destroy(pl);
@@ -191,8 +232,19 @@ static void finish(pool *pl, struct probe__worker *w)
 
     pthread_mutex_lock(&pl->lock);
     w->state = W_EXITED;
-    pl->live--;
-    atomic_fetch_sub(&pl->alive, 1);
+    if (w->retired) {
+        w->retired = 0;
+    } else {
+        pl->live--;
+        atomic_fetch_sub(&pl->alive, 1);
+    }
+    if (w->replace) {
+        /* Detach: no thread joins one that gave its slot to a successor. */
+        w->replace = 0;
+        pthread_detach(pthread_self());
+        w->state = W_EMPTY;
+        probe__worker_spawn_locked(pl, w->index, 0);
+    }
     last_of_freed = pl->free_pending && pl->live == 0 && pl->starting == 0;
     pthread_cond_broadcast(&pl->state_cv);
     pthread_cond_broadcast(&pl->space_cv);
@@ -201,6 +253,34 @@ static void finish(pool *pl, struct probe__worker *w)
      * last worker of a pool freed from inside, which frees it itself. */
     if (last_of_freed)
         destroy_from_worker(pl, w);
+}
+
+/* Cleanup handler: a task called pthread_exit() (or the thread was
+ * cancelled).  Account for the task as failed, release the worker's place
+ * so stops and frees do not wait for it, and start a replacement while the
+ * pool runs. */
+static void abandoned(void *arg)
+{
+    struct probe__worker *w = arg;
+    pool *pl = w->pool;
+
+    if (w->in_task) {
+        bump(&w->failed);
+        bump(&w->completed);
+        w->in_task = 0;
+    }
+    atomic_store(&w->busy, 0);
+    probe__log(&pl->cfg.log, PROBE_LOG_ERROR, pl->is_probe ? "probe" : "pool",
+               w->id, NULL,
+               "a task ended the worker thread (pthread_exit or cancel)");
+    if (pl->cfg.fini != NULL)
+        pl->cfg.fini(pl->cfg.hook_payload);
+    probe__current = (struct probe__current){0};
+    pthread_mutex_lock(&pl->lock);
+    w->replace = atomic_load(&pl->state) == P_RUNNING &&
+                 w->index < atomic_load(&pl->target) && !pl->free_pending;
+    pthread_mutex_unlock(&pl->lock);
+    finish(pl, w);
 }
 
 static void *worker_main(void *arg)
@@ -237,8 +317,10 @@ static void *worker_main(void *arg)
 
     probe__log(&pl->cfg.log, PROBE_LOG_DEBUG, source, w->id, NULL,
                "probe loop started");
+    pthread_cleanup_push(abandoned, w);
     while (next_task(pl, w, &t))
         run_task(w, &t);
+    pthread_cleanup_pop(0);
     if (pl->cfg.fini != NULL)
         pl->cfg.fini(pl->cfg.hook_payload);
     probe__log(&pl->cfg.log, PROBE_LOG_DEBUG, source, w->id, NULL,

@@ -170,8 +170,8 @@ static inline probe_config *config_of(long long size, long long buffer)
     return cfg;
 }
 
-/* Check that the metrics add up: the identity holds whenever the pool is
- * quiet, and every test calls this once its pool is. */
+/* Check that the metrics add up.  The identity is exact whenever the pool
+ * is quiet, so callers check it only then. */
 static inline void assert_metrics_add_up(pool *pl)
 {
     uint64_t m[PROBE_METRIC_COUNT];
