@@ -303,13 +303,6 @@ local function new_handle(class, options, is_probe, what)
     if is_probe and options.size ~= nil and options.size ~= 1 then
         arg_error(what, "a probe has one worker; use probe.Pool for more")
     end
-    -- NOTE: the C library's ring (lib/engine.h) needs two slots: with one,
-    -- a second submit overwrites the first task and the worker spins.
-    -- Remove this check once the ring handles a single slot.
-    if options.buffer == 1 then
-        arg_error(what, "buffer = 1 is not supported (the queue needs 0 or "
-                  .. "at least 2 slots)")
-    end
     local config = make_config(options, what)
     local handle, owner, message = core.pool_create(
         config, is_probe, options.logger,

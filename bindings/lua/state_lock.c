@@ -196,9 +196,21 @@ static void switch_hook(lua_State *L, lua_Debug *ar)
     probe_lua_enter(vm);
 }
 
+static void set_hook(lua_State *L)
+{
+    lua_sethook(L, switch_hook, LUA_MASKCOUNT, SWITCH_INSTRUCTIONS);
+}
+
 void probe_lua_hook_thread(lua_State *co)
 {
-    lua_sethook(co, switch_hook, LUA_MASKCOUNT, SWITCH_INSTRUCTIONS);
+#ifdef LUA_JROOT
+    /* LuaJIT keeps one hook and one count for the whole VM, set at
+     * install: setting it again here would restart the count at every
+     * submit, and a loop that submits would never reach the hook. */
+    (void)co;
+#else
+    set_hook(co);
+#endif
 }
 
 lua_State *probe_lua_newthread(struct probe_lua_vm *vm, int *ref)
@@ -331,7 +343,7 @@ struct probe_lua_vm *probe_lua_vm_install(lua_State *L)
     probe_lua_rawsetkey(L, &vm_key);
 
     probe_lua_acquire(vm);
-    probe_lua_hook_thread(L);
+    set_hook(L);
     probe_lua_hook_thread(vm->service);
 #if LUA_VERSION_NUM >= 502
     /* require may run in a coroutine: hook the main thread as well. */

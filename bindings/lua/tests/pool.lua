@@ -148,11 +148,22 @@ T.test("metrics table", function()
     pool:stop()
 end)
 
-T.test("one-slot queue rejected", function()
-    T.contains(T.raises(function() probe.Pool {buffer = 1} end),
-               "buffer = 1 is not supported", "pool")
-    T.contains(T.raises(function() probe.Probe {buffer = 1} end),
-               "buffer = 1 is not supported", "probe")
+T.test("one-slot queue holds one task", function()
+    local pool = probe.Pool {size = 1, buffer = 1}
+    local started, gate = probe.Context(), probe.Context()
+    local count = 0
+    pool:run(blocker(started, gate))
+    T.ok(started:wait(T.TIMEOUT), "worker busy")
+    T.ok(pool:try_run(function() count = count + 1 end), "first try_run")
+    T.eq(pool:try_run(function() count = count + 1 end), false,
+         "second try_run")
+    gate:cancel()
+    for _ = 1, 20 do
+        pool:run(function() count = count + 1 end)
+    end
+    T.ok(pool:wait(T.TIMEOUT), "pool:wait")
+    T.eq(count, 21, "tasks run")
+    pool:stop()
 end)
 
 T.test("probe runs tasks", function()

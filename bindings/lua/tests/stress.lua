@@ -67,24 +67,31 @@ end)
 if jit then
     print("# skipped on LuaJIT: workers starve no one")
 else T.test("workers starve no one", function()
-    -- Two workers loop in pure Lua until the main script, itself looping
-    -- in pure Lua, sets the flag: both sides need the hook.
+    -- Two workers loop in pure Lua until the main script sets the flag.
+    -- The main script, itself looping in pure Lua, sets it once both
+    -- workers have started: each side gets its turns only from the hook.
     local pool = probe.Pool {size = 2}
-    local state = {flag = false, seen = {}}
+    local state = {flag = false, started = {}, seen = {}}
     for w = 1, 2 do
         pool:run(function()
+            state.started[w] = true
             local x = 0
             while not state.flag do x = x + 1 end
             state.seen[w] = x
         end)
     end
-    local started = os.time()
-    local x = 0
-    while os.time() - started < 1 do x = x + 1 end
+    local deadline = probe.monotonic() + T.TIMEOUT
+    local spins = 0
+    while not (state.started[1] and state.started[2]) do
+        spins = spins + 1
+        if spins % 1000 == 0 then
+            T.ok(probe.monotonic() < deadline, "workers started in time")
+        end
+    end
     state.flag = true
     T.ok(pool:wait(T.TIMEOUT), "pool:wait")
-    T.ok(state.seen[1] and state.seen[1] > 0, "worker 1 ran")
-    T.ok(state.seen[2] and state.seen[2] > 0, "worker 2 ran")
+    T.eq(type(state.seen[1]), "number", "worker 1 finished")
+    T.eq(type(state.seen[2]), "number", "worker 2 finished")
     T.eq(probe.lock_stats(), 0, "violations")
     pool:stop()
 end) end
