@@ -186,15 +186,8 @@ static int park(pool *pl, struct probe__worker *w, struct task *t)
  * queued task: pass the wakeup on to a worker that stays. */
 static void hand_on_wakeup(pool *pl)
 {
-    if (ring_queued(pl) == 0 || atomic_load(&pl->sleepers) == 0)
-        return;
-    pthread_mutex_lock(&pl->lock);
-    if (atomic_load(&pl->sleepers) > 0) {
-        atomic_fetch_sub(&pl->sleepers, 1);
-        pl->wake_tokens++;
-        pthread_cond_signal(&pl->work_cv);
-    }
-    pthread_mutex_unlock(&pl->lock);
+    if (ring_queued(pl) > 0 && atomic_load(&pl->sleepers) > 0)
+        probe__wake_workers(pl, 1);
 }
 
 /* Take a queued task while a PROBE_DRAIN stop runs; 0 once none is left. */
