@@ -120,7 +120,9 @@ enum park_result { PARK_GOT, PARK_AGAIN, PARK_RETIRE };
 
 /* Idle expiry keeps at least one worker even with a minimum size of 0:
  * the submit that would start a new one cannot report a failed thread
- * start, and a pool with no worker would strand the task it accepted. */
+ * start, and a pool with no worker would strand the task it accepted.
+ * Worker 0 never expires, because the live count may still include
+ * workers that a shrink is retiring. */
 static size_t expiry_floor(const pool *pl)
 {
     return pl->cfg.min_size > 1 ? (size_t)pl->cfg.min_size : 1;
@@ -143,7 +145,7 @@ static int park(pool *pl, struct probe__worker *w, struct task *t)
 
     atomic_fetch_add(&pl->sleepers, 1);
     atomic_thread_fence(memory_order_seq_cst);
-    if (pl->elastic && pl->live > expiry_floor(pl))
+    if (pl->elastic && w->index > 0 && pl->live > expiry_floor(pl))
         deadline = probe__deadline_after((long)pl->cfg.idle_timeout_ms);
 
     got = ring_pop(pl, t);
@@ -298,6 +300,13 @@ static void finish(pool *pl, struct probe__worker *w)
 
     pthread_mutex_lock(&pl->lock);
     w->state = W_EXITED;
+    /* A worker retired by a shrink that a grow has undone since, or ended
+     * by pthread_exit(), leaves its slot to a successor while the pool
+     * runs.  A worker retired by idle expiry does not. */
+    if (!w->retired && !pl->free_pending &&
+        atomic_load(&pl->state) == P_RUNNING &&
+        w->index < atomic_load(&pl->target))
+        w->replace = 1;
     if (w->retired) {
         w->retired = 0;
     } else {
