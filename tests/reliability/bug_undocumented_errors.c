@@ -24,13 +24,14 @@ static void expect(const char *call, int got, int documented)
 
 int main(int argc, char **argv)
 {
-    probe_config *cfg = probe_config_new();
+    probe_config *cfg;
     probe_ctx *ctx;
     pool *pl;
     int rc;
 
     (void)argc;
     arm = rel_injector(argv);
+    cfg = probe_config_new();
     disarm = (int (*)(void))dlsym(RTLD_DEFAULT, "faultinj_disarm");
     alarm(30);
 

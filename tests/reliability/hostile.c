@@ -219,13 +219,15 @@ static void *storm(void *unused)
     return NULL;
 }
 
+/* Written by the busy tasks so the compiler keeps their loop. */
+static volatile unsigned spin_sink;
+
 static int spin_task(void *arg)
 {
-    volatile unsigned x = 0;
     int i;
 
     for (i = 0; i < 20000; i++)
-        x += (unsigned)i;
+        spin_sink += (unsigned)i;
     return rel_task_record(arg);
 }
 
