@@ -219,8 +219,9 @@ static void *storm(void *unused)
     return NULL;
 }
 
-/* Written by the busy tasks so the compiler keeps their loop. */
-static volatile unsigned spin_sink;
+/* Written by the busy tasks so the compiler keeps their loop; one per
+ * thread, so the workers do not race on it. */
+static _Thread_local volatile unsigned spin_sink;
 
 static int spin_task(void *arg)
 {
