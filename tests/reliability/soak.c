@@ -232,9 +232,9 @@ static void private_probe(unsigned *rng)
     int rc;
 
     REL_CHECK(cfg != NULL);
-    /* 0 is direct handoff; 1 is skipped (see bug_ring_one_slot). */
+    /* 0 is direct handoff. */
     REL_CHECK(probe_config_set(cfg, PROBE_OPT_BUFFER,
-                               next_rand(rng) % 2 ? 0 : 2 + next_rand(rng) % 6)
+                               next_rand(rng) % 2 ? 0 : 1 + next_rand(rng) % 7)
               == PROBE_OK);
     REL_CHECK(probe_config_set_discard(cfg, soak_discard, NULL) == PROBE_OK);
     p = probe_new(cfg);
