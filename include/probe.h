@@ -135,9 +135,9 @@ PROBE_EXTERN probe_ctx *probe_ctx_ref(probe_ctx *ctx);
 PROBE_EXTERN void probe_ctx_free(probe_ctx *ctx);
 
 /**
- * Cancel @p ctx and every descendant; wakes every waiter and makes every
- * probe and pool running under it stop (queued tasks are kept, as with
- * PROBE_KEEP).  Idempotent and callable from any thread, including a task.
+ * Cancel @p ctx and every descendant.  This wakes every waiter and stops
+ * every probe and pool running under it, keeping their queued tasks as
+ * PROBE_KEEP does.  Idempotent and callable from any thread, including a task.
  * Returns PROBE_OK or PROBE_EINVAL.  Does not block on running tasks.
  */
 PROBE_EXTERN int probe_ctx_cancel(probe_ctx *ctx);
@@ -234,9 +234,9 @@ PROBE_EXTERN void probe_log_json(const probe_log_record *record,
 /* ------------------------------------------------------------------ */
 
 /**
- * A task.  Return 0 on success; a non-zero value marks the task failed: it
- * is counted, kept as a group's first error, and cancels a group created
- * with PROBE_GROUP_CANCEL_ON_ERROR.
+ * A task.  It returns 0 on success.  A non-zero value marks the task
+ * failed, so it is counted, kept as a group's first error, and cancels a
+ * group created with PROBE_GROUP_CANCEL_ON_ERROR.
  */
 typedef int (*probe_task_fn)(void *arg);
 
@@ -324,7 +324,7 @@ PROBE_EXTERN int probe_config_set_name(probe_config *config,
 /* Stopping                                                             */
 /* ------------------------------------------------------------------ */
 
-/** What a stop does with tasks still queued.  Running tasks always finish. */
+/** Fate of the tasks still queued at a stop.  Running tasks always finish. */
 enum probe_stop_mode {
     PROBE_DRAIN = 1,   /**< run every queued task, then stop */
     PROBE_KEEP = 2,    /**< leave queued tasks for a later start */
@@ -361,7 +361,11 @@ PROBE_EXTERN probe *probe_new(const probe_config *config);
  */
 PROBE_EXTERN int probe_run(probe *p, probe_task_fn fn, void *arg);
 
-/** As probe_run() but never blocks: PROBE_EFULL when there is no room. */
+/**
+ * As probe_run() but never waits for a running task or a full buffer:
+ * PROBE_EFULL when there is no room.  Without a buffer it waits at most
+ * 10 ms for an idle probe to take the task, then takes it back.
+ */
 PROBE_EXTERN int probe_try_run(probe *p, probe_task_fn fn, void *arg);
 
 /**
@@ -426,7 +430,10 @@ PROBE_EXTERN pool *pool_new(const probe_config *config);
  */
 PROBE_EXTERN int pool_run(pool *pl, probe_task_fn fn, void *arg);
 
-/** As pool_run() but never blocks: PROBE_EFULL when the queue is full. */
+/**
+ * As pool_run() but never waits for room: PROBE_EFULL when the queue is
+ * full.  It may take the pool lock briefly to wake a parked worker.
+ */
 PROBE_EXTERN int pool_try_run(pool *pl, probe_task_fn fn, void *arg);
 
 /** As pool_run() but gives up with PROBE_ETIMEDOUT after @p timeout_ms. */

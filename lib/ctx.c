@@ -7,9 +7,9 @@
  * lock order between a parent and its children.  The cancelled flag itself
  * is an atomic, so probe_ctx_done() takes no lock.
  *
- * Ownership: a child holds a reference to its parent; a parent knows its
- * children only weakly, and a child unlinks itself under the lock before its
- * memory goes.  Watchers run under the lock (see internal.h for the order).
+ * Ownership: a child holds a reference to its parent, while a parent keeps
+ * only weak links to its children.  A child unlinks itself under the lock
+ * before its memory goes.  Watchers run under the lock (see internal.h for the order).
  */
 #define _GNU_SOURCE
 #include "internal.h"

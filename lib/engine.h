@@ -14,8 +14,8 @@
  * task, then reads `sleepers`.  Both sides put a full barrier between their
  * write and their read, so at least one of them reads the other's write
  * and no wakeup is lost.  A submitter that finds a sleeper turns one registration
- * into a wake token and signals once; later submitters see no unclaimed
- * sleeper and take no lock.  Submitters blocked on a full ring use the
+ * into a wake token and signals once.  Later submitters then find no
+ * unclaimed sleeper and take no lock.  Submitters blocked on a full ring use the
  * same scheme on space_cv, woken once the ring is half empty, so the
  * workers keep running while the submitter wakes up.
  *
@@ -227,7 +227,7 @@ static inline int ring_retract(pool *pl, uint64_t pos)
 }
 
 /* Return 1 when the task at the consumers' index is published.  Reads the
- * slot's seq_cst sequence, so it sees every push ordered before it. */
+ * slot's seq_cst sequence, so every push ordered before it is visible. */
 static inline int ring_ready(pool *pl)
 {
     uint64_t pos = atomic_load_explicit(&pl->deq, memory_order_seq_cst);

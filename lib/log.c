@@ -1,6 +1,6 @@
 /*
  * Log records and the built-in handlers.  A record lives on the logging
- * thread's stack for the duration of one handler call; handlers read it
+ * thread's stack for the duration of one handler call.  Handlers read it
  * only through the accessor functions, so its layout can change freely.
  */
 #include "internal.h"

@@ -1,6 +1,6 @@
-/* The public probe API.  A probe is the engine with one worker; its handle
- * is the engine's handle under another type, so probe and pool calls
- * cannot be mixed up at compile time. */
+/* The public probe API.  A probe is the engine with one worker.  Its
+ * handle is the engine's handle under another type, so probe and pool
+ * calls cannot be mixed up at compile time. */
 #include "engine.h"
 
 #define AS_POOL(p) ((pool *)(p))

@@ -103,11 +103,11 @@ static int spin_for_task(pool *pl, struct probe__worker *w, struct task *t)
     return 1;
 }
 
-/* Pass the baton after taking a task by spinning or parking: submitters
+/* Pass the baton after taking a task by spinning or parking.  Submitters
  * skip their wake while a worker spins, so a worker that leaves the spin
  * or the park with a task wakes one sleeper when more work is ready and
- * nobody else is looking.  Every worker woken this way does the same, so
- * a burst of tasks wakes as many workers as it needs (see engine.h). */
+ * no other worker spins.  Every worker woken this way does the same, so a
+ * burst of tasks wakes as many workers as it needs (see engine.h). */
 static void pass_baton(pool *pl)
 {
     if (atomic_load_explicit(&pl->sleepers, memory_order_seq_cst) > 0 &&
