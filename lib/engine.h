@@ -73,7 +73,7 @@ struct probe__worker {
     int init_rc;
     int in_task;  /* this worker only */
     int replace;  /* start a new thread here once this one is gone */
-    int retired;  /* left the live count early by idle expiry */
+    int retired;  /* retiring by idle expiry; counted in pool retiring */
     char id[PROBE__ID_MAX];
 };
 
@@ -125,6 +125,7 @@ struct pool {
     size_t worker_slots;
     size_t live;
     size_t starting;
+    size_t retiring;         /* live workers leaving by idle expiry */
     int discarding;
     int stop_reason;         /* PROBE_ESTOPPED or PROBE_ECANCELED */
     int free_pending;

@@ -145,7 +145,8 @@ static int park(pool *pl, struct probe__worker *w, struct task *t)
 
     atomic_fetch_add(&pl->sleepers, 1);
     atomic_thread_fence(memory_order_seq_cst);
-    if (pl->elastic && w->index > 0 && pl->live > expiry_floor(pl))
+    if (pl->elastic && w->index > 0 &&
+        pl->live - pl->retiring > expiry_floor(pl))
         deadline = probe__deadline_after((long)pl->cfg.idle_timeout_ms);
 
     got = ring_pop(pl, t);
@@ -154,13 +155,13 @@ static int park(pool *pl, struct probe__worker *w, struct task *t)
            w->index < atomic_load(&pl->target)) {
         if (probe__cond_wait_until(&pl->work_cv, &pl->lock, deadline) ==
                 ETIMEDOUT &&
-            pl->live > expiry_floor(pl)) {
-            /* Leave the live count now, under the lock, so two workers
+            pl->live - pl->retiring > expiry_floor(pl)) {
+            /* Count the retirement now, under the lock, so two workers
              * timing out together cannot both retire the last one above
-             * the minimum. */
+             * the minimum.  The worker stays live until it exits, so a
+             * free still waits for it. */
             retire = 1;
-            pl->live--;
-            atomic_fetch_sub(&pl->alive, 1);
+            pl->retiring++;
             w->retired = 1;
             break;
         }
@@ -309,10 +310,10 @@ static void finish(pool *pl, struct probe__worker *w)
         w->replace = 1;
     if (w->retired) {
         w->retired = 0;
-    } else {
-        pl->live--;
-        atomic_fetch_sub(&pl->alive, 1);
+        pl->retiring--;
     }
+    pl->live--;
+    atomic_fetch_sub(&pl->alive, 1);
     if (w->replace) {
         /* Detach: no thread joins one that gave its slot to a successor. */
         w->replace = 0;
